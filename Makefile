@@ -1,0 +1,46 @@
+# Everything a fresh machine needs: `make run` and `make test` create .venv and install into it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INDEX ?= index
+CORPUS ?= corpus
+
+.PHONY: run test lint format bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq python3-venv; }
+	$(PYTHON) -m venv $(VENV)
+
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(PIP) -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-test
+	$(PIP) -e '.[test]'
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) -e '.[dev]'
+	@touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/searchnews index $(CORPUS) --index $(INDEX)
+	$(BIN)/searchnews search '"rearm itself"' --index $(INDEX)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check searchnews tests
+	$(BIN)/ruff format --check searchnews tests
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix searchnews tests
+	$(BIN)/ruff format searchnews tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache
+	find $(INDEX) -mindepth 1 ! -name .gitkeep -delete

@@ -1,0 +1,194 @@
+"""The `searchnews` command line: each command parses its options, makes one library call and
+prints the result."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+
+import click
+
+from .errors import QueryError, SearchnewsError
+from .extract import extract_article
+from .indexer import read_page_bytes
+from .models import IndexReport, SearchResults, Snippet
+from .newsindex import NewsIndex
+
+DEFAULT_INDEX = "index"
+DEFAULT_CORPUS = "corpus"
+
+
+class QueryUsageError(click.ClickException):
+    """A malformed query or date: exit code 2, like other usage errors."""
+
+    exit_code = 2
+
+
+def index_option(command):
+    return click.option(
+        "--index", "index_dir", default=DEFAULT_INDEX, show_default=True,
+        type=click.Path(file_okay=False), help="Folder of the index.",
+    )(command)
+
+
+def reports_errors(command):
+    """Turn library errors into one-line messages instead of tracebacks."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except QueryError as error:
+            raise QueryUsageError(str(error)) from error
+        except SearchnewsError as error:
+            raise click.ClickException(str(error)) from error
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="searchnews")
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens, for debugging.")
+def main(verbose: bool) -> None:
+    """Full-text search for news archives."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@index_option
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for extraction [default: all cores].")
+@click.option("--prune", is_flag=True, help="Remove documents whose files are gone.")
+@click.option("--rebuild", is_flag=True, help="Start the index over.")
+@reports_errors
+def index(paths: tuple[str, ...], index_dir: str, jobs: int | None, prune: bool,
+          rebuild: bool) -> None:
+    """Index news pages (.html, .htm, .xhtml, .html.gz, .txt) found under PATHS [default: corpus/]."""
+    bar = _ProgressBar()
+    with NewsIndex(index_dir) as news:
+        report = news.index(paths or (DEFAULT_CORPUS,), jobs=jobs, prune=prune, rebuild=rebuild,
+                            progress=bar.update)
+        bar.finish()
+        total = news.count()
+    _print_report(report, total, index_dir)
+
+
+class _ProgressBar:
+    """A progress bar on stderr while there is a terminal to show it on."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._done = 0
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is None and total and sys.stderr.isatty():
+            self._bar = click.progressbar(length=total, label="Indexing", file=sys.stderr)
+            self._bar.__enter__()
+        if self._bar is not None:
+            self._bar.update(done - self._done)
+        self._done = done
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def _print_report(report: IndexReport, total: int, index_dir: str) -> None:
+    click.echo(
+        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.removed} removed, {report.failed} failed; {total} articles in {index_dir}/"
+    )
+    for failure in report.failures:
+        click.echo(f"failed: {failure.path}: {failure.reason}", err=True)
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@index_option
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Hits per page.")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--from", "since", metavar="DATE",
+              help="Published on or after DATE (YYYY, YYYY-MM, YYYY-MM-DD, 'last week', ...).")
+@click.option("--to", "until", metavar="DATE", help="Published on or before DATE.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default=None,
+              help="Order of hits [default: relevance, or newest with no QUERY].")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@reports_errors
+def search(query: tuple[str, ...], index_dir: str, limit: int, page: int, since: str | None,
+           until: str | None, sort: str | None, as_json: bool) -> None:
+    """Search the index. With no QUERY, list the articles in the date range."""
+    text = " ".join(query)
+    with NewsIndex(index_dir) as news:
+        results = news.search(text, since=since, until=until, limit=limit, page=page,
+                              sort=sort or ("relevance" if text.strip() else "newest"))
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_results(results)
+
+
+def _styled(snippet: Snippet) -> str:
+    parts = ["…" if snippet.leading else ""]
+    cursor = 0
+    for span in snippet.highlights:
+        parts.append(snippet.text[cursor : span.start])
+        parts.append(click.style(snippet.text[span.start : span.end], fg="yellow", bold=True))
+        cursor = span.end
+    parts.append(snippet.text[cursor:])
+    parts.append("…" if snippet.trailing else "")
+    return "".join(parts)
+
+
+def _print_results(results: SearchResults) -> None:
+    if results.total == 0:
+        click.echo("No articles found.")
+        return
+    first = (results.page - 1) * results.limit + 1
+    last = first + len(results.hits) - 1
+    if results.hits:
+        click.echo(f"{results.total} articles; showing {first}-{last}.\n")
+    else:
+        click.echo(f"{results.total} articles; page {results.page} is past the last page.")
+    for number, hit in enumerate(results.hits, start=first):
+        date = hit.published.date().isoformat() if hit.published else "undated"
+        headline = _styled(hit.headline_match) if hit.headline_match else hit.headline
+        click.echo(click.style(f"{number}. ", bold=True) + (headline or "(no headline)"))
+        click.echo(f"   {date} · {hit.site_name or 'unknown site'} · {_display_path(hit.path)}")
+        for snippet in hit.snippets:
+            click.echo(f"   {_styled(snippet)}")
+        click.echo()
+
+
+def _display_path(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines, one article per file.")
+@reports_errors
+def extract(files: tuple[str, ...], as_json: bool) -> None:
+    """Print the fields extracted from news page FILES."""
+    for path in files:
+        try:
+            article = extract_article(read_page_bytes(path))
+        except OSError as error:
+            raise click.ClickException(f"Cannot read {path}: {error}") from error
+        record = {"path": path, **article.to_dict()}
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
+        click.echo(click.style(f"== {path}", bold=True))
+        for key, value in record.items():
+            if key in ("path", "body"):
+                continue
+            shown = ", ".join(value) if isinstance(value, list) else value
+            click.echo(f"{key}: {shown if shown not in (None, '') else '-'}")
+        click.echo(f"body:\n{article.body}\n")

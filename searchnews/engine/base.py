@@ -1,0 +1,96 @@
+"""The contract between searchnews and a search engine.
+
+Everything outside `searchnews.engine` talks to an index through these classes, so that another
+engine (a distributed one, say) can stand in for the Whoosh one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..models import Article, SearchResults
+from ..query import Query
+
+SORTS = ("relevance", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the index remembers of a source file, to tell whether it changed."""
+
+    path: str
+    content_hash: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class Document:
+    """An extracted article ready to be written, with the file it came from."""
+
+    file: FileState
+    article: Article
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A parsed query with its filters, sort order and page."""
+
+    query: Query
+    text: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 10
+    page: int = 1
+    sort: str = "relevance"
+    snippets: int = 3
+
+
+class EngineWriter(ABC):
+    """A batch of changes that becomes visible to searches all at once, on commit."""
+
+    @abstractmethod
+    def put(self, document: Document) -> None:
+        """Add a document, replacing any earlier one from the same path."""
+
+    @abstractmethod
+    def delete(self, path: str) -> None:
+        """Remove the document that came from `path`."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Make the changes so far durable and visible, and keep the writer open for more."""
+
+    @abstractmethod
+    def close(self, *, commit: bool) -> None:
+        """Commit what is pending (or throw it away) and release the index."""
+
+
+class Engine(ABC):
+    """An index of articles on disk."""
+
+    @abstractmethod
+    def files(self) -> dict[str, FileState]:
+        """Every indexed source file by path."""
+
+    @abstractmethod
+    def writer(self) -> EngineWriter:
+        """Start writing; raises IndexLockedError when another writer holds the index."""
+
+    @abstractmethod
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Run a search and return one page of hits."""
+
+    @abstractmethod
+    def article(self, doc_id: str) -> Article | None:
+        """The stored article with this id, or None."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """How many articles the index holds."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release files and caches."""

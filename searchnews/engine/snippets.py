@@ -1,0 +1,158 @@
+"""Passages of an article around what the query matched, with the matches marked.
+
+Matches are found with the index's own analyzer, so a highlighted word is exactly a word the
+index matched; a phrase is marked as one span from its first word to its last. Passages never
+run across paragraphs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..models import Highlight, Snippet
+from ..query import Phrase, Term
+from .schema import ANALYZER
+
+SNIPPET_WIDTH = 240
+_CONTEXT_BEFORE = 70
+_PARAGRAPH = re.compile(r"\n\s*\n")
+
+
+@dataclass
+class MatchPlan:
+    """The folded words, prefixes and phrases to mark in one field."""
+
+    terms: set[str] = field(default_factory=set)
+    prefixes: tuple[str, ...] = ()
+    phrases: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.prefixes or self.phrases)
+
+
+def fold(text: str) -> list[str]:
+    """The index's tokens for a piece of text."""
+    return [token.text for token in ANALYZER(text)]
+
+
+def plan_for(leaves: list[Term | Phrase], field_name: str) -> MatchPlan:
+    """What to mark in `field_name` for the positive terms and phrases of a query."""
+    plan = MatchPlan()
+    prefixes = []
+    for leaf in leaves:
+        if leaf.field not in (None, field_name):
+            continue
+        words = tuple(fold(leaf.text))
+        if not words:
+            continue
+        if isinstance(leaf, Term) and leaf.prefix:
+            prefixes.append(words[0])
+        elif len(words) == 1:
+            plan.terms.add(words[0])
+        else:
+            plan.phrases.append((words, leaf.slop if isinstance(leaf, Phrase) else 0))
+    plan.prefixes = tuple(prefixes)
+    return plan
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(token.text, token.startchar, token.endchar) for token in ANALYZER(text, chars=True)]
+
+
+def _phrase_spans(tokens, words: tuple[str, ...], slop: int) -> list[tuple[int, int]]:
+    spans = []
+    for index, (text, start, _end) in enumerate(tokens):
+        if text != words[0]:
+            continue
+        position, last_end = index, None
+        for word in words[1:]:
+            window = tokens[position + 1 : position + 2 + slop]
+            found = next((i for i, token in enumerate(window) if token[0] == word), None)
+            if found is None:
+                break
+            position = position + 1 + found
+        else:
+            last_end = tokens[position][2]
+        if last_end is not None:
+            spans.append((start, last_end))
+    return spans
+
+
+def find_spans(text: str, plan: MatchPlan) -> list[tuple[int, int]]:
+    """Character spans of the matches in `text`, sorted and without overlaps."""
+    tokens = _tokens(text)
+    spans = []
+    for words, slop in plan.phrases:
+        spans.extend(_phrase_spans(tokens, words, slop))
+    for word, start, end in tokens:
+        if word in plan.terms or (plan.prefixes and word.startswith(plan.prefixes)):
+            spans.append((start, end))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mark(text: str, plan: MatchPlan) -> Snippet:
+    """The whole text with its matches marked (for headlines)."""
+    return Snippet(text, [Highlight(start, end) for start, end in find_spans(text, plan)])
+
+
+def _word_start(text: str, index: int) -> int:
+    if index <= 0:
+        return 0
+    space = text.rfind(" ", 0, index)
+    return 0 if space < 0 else space + 1
+
+
+def _word_end(text: str, index: int) -> int:
+    if index >= len(text):
+        return len(text)
+    space = text.find(" ", index)
+    return len(text) if space < 0 else space
+
+
+def _windows(paragraph: str, spans: list[tuple[int, int]]):
+    """Cut a paragraph into passages of about SNIPPET_WIDTH characters around its matches."""
+    if len(paragraph) <= SNIPPET_WIDTH * 1.3:
+        yield 0, len(paragraph), spans
+        return
+    remaining = list(spans)
+    while remaining:
+        first = remaining[0]
+        start = _word_start(paragraph, max(0, first[0] - _CONTEXT_BEFORE))
+        end = _word_end(paragraph, max(start + SNIPPET_WIDTH, first[1]))
+        inside = [span for span in remaining if span[1] <= end]
+        remaining = remaining[len(inside):]
+        yield start, end, inside
+
+
+def make_snippets(text: str, plan: MatchPlan, count: int = 3) -> list[Snippet]:
+    """Up to `count` passages, best first by distinct matches, returned in reading order.
+
+    Without any match (a query of filters only), the opening of the article is the passage.
+    """
+    candidates = []
+    for order, paragraph in enumerate(_PARAGRAPH.split(text)):
+        spans = find_spans(paragraph, plan) if plan else []
+        for start, end, inside in _windows(paragraph, spans):
+            if not inside:
+                continue
+            distinct = {paragraph[a:b].casefold() for a, b in inside}
+            score = len(distinct) * 10 + len(inside)
+            highlights = [Highlight(a - start, b - start) for a, b in inside]
+            snippet = Snippet(paragraph[start:end], highlights, start > 0, end < len(paragraph))
+            candidates.append((score, order, start, snippet))
+    if not candidates:
+        lead = text.split("\n\n", 1)[0].strip()
+        if not lead:
+            return []
+        end = _word_end(lead, SNIPPET_WIDTH) if len(lead) > SNIPPET_WIDTH * 1.3 else len(lead)
+        return [Snippet(lead[:end], [], False, end < len(lead))]
+    best = sorted(candidates, key=lambda item: (-item[0], item[1], item[2]))[:count]
+    return [item[3] for item in sorted(best, key=lambda item: (item[1], item[2]))]

@@ -1,0 +1,26 @@
+"""The exceptions searchnews raises: one base class, one subclass per kind of failure."""
+
+from __future__ import annotations
+
+
+class SearchnewsError(Exception):
+    """Base class of every error searchnews raises on purpose.
+
+    The message is written for the person using the tool: it says what is wrong and what to do.
+    """
+
+
+class QueryError(SearchnewsError):
+    """A query, or a date bound, that cannot be understood."""
+
+
+class IndexNotFoundError(SearchnewsError):
+    """The index folder holds no searchnews index."""
+
+
+class IndexLockedError(SearchnewsError):
+    """Another process is writing to the index."""
+
+
+class ExtractionError(SearchnewsError):
+    """A file that cannot be turned into an article (unreadable, not a page, corrupt archive)."""

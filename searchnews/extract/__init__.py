@@ -1,0 +1,28 @@
+"""Turning a saved news page (HTML or a plain-text dump) into an Article. Pure: no I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..models import Article
+from .decode import decode_page
+from .html_article import extract_html
+from .text_dump import extract_text_dump, looks_like_html
+
+__all__ = ["decode_page", "extract_article"]
+
+
+def extract_article(
+    html: bytes | str, url: str | None = None, *, now: datetime | None = None
+) -> Article:
+    """Extract headline, body, headings, dates, authors and site fields from one page.
+
+    `html` may be bytes in any encoding (decoded by BOM, declared charset, then detection) or
+    text; a plain-text dump of a scraped page is recognised and read as such. `now` is the
+    moment of the crawl, after which no publication date is believed (default: the present).
+    """
+    text, _encoding = decode_page(html)
+    text = text.replace("\x00", "")
+    if looks_like_html(text):
+        return extract_html(text, url, now=now)
+    return extract_text_dump(text, url, now=now)

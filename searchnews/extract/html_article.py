@@ -1,0 +1,109 @@
+"""A decoded HTML page -> Article."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from ..models import Article
+from .content import drop_junk, element_text, find_main_content, read_blocks, strip_furniture
+from .fields import choose_headline, site_from_url, split_names, tidy_blocks, unique
+from .language import detect_language, normalise_language
+from .metadata import PageMetadata, read_metadata
+from .pubdate import choose_declared, date_from_text, date_from_url
+
+log = logging.getLogger(__name__)
+
+_BYLINE_XPATH = (
+    '//*[@rel="author"] | //*[@itemprop="author"] | '
+    '//*[contains(concat(" ", translate(@class, "BYLINEAUTHOR", "bylineauthor"), " "), "byline")]'
+    ' | //*[contains(concat(" ", translate(@class, "AUTHOR", "author"), " "), " author")]'
+)
+_DATE_CONTEXT = 1500  # characters after the headline in which a dateline is looked for
+
+
+def parse_html(text: str):
+    """Parse markup leniently into an lxml tree; None when nothing can be parsed."""
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    try:
+        return lxml_html.document_fromstring(text, parser=lxml_html.HTMLParser(
+            remove_comments=True, remove_pis=True, huge_tree=True))
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _bylines(tree) -> list[str]:
+    names: list[str] = []
+    for element in tree.xpath(_BYLINE_XPATH)[:6]:
+        text = element_text(element)
+        if 0 < len(text) <= 120:
+            names.extend(split_names(text))
+    return names
+
+
+def _dateline_text(page_text: str, headline: str) -> str:
+    position = page_text.find(headline) if headline else -1
+    if position < 0:
+        return page_text
+    return page_text[position : position + len(headline) + _DATE_CONTEXT]
+
+
+def extract_html(text: str, url: str | None = None, *, now: datetime | None = None) -> Article:
+    """Extract an Article from decoded HTML; a page that cannot be parsed gives an empty one."""
+    tree = parse_html(text)
+    if tree is None:
+        return Article(url=url)
+    meta = read_metadata(tree)
+    h1s = [element_text(h1) for h1 in tree.iter("h1")]
+    h1s = [h1 for h1 in h1s if h1]
+    drop_junk(tree)
+    page_url = url or meta.url
+    site_name = meta.site_name or site_from_url(page_url)
+    headline = choose_headline(meta.headline, meta.og_title, meta.title, h1s, site_name)
+    authors = unique(meta.authors or _bylines(tree))
+    body_element = tree.find("body")
+    page_text = element_text(body_element if body_element is not None else tree)
+
+    container = find_main_content(tree)
+    strip_furniture(container)
+    blocks = tidy_blocks(read_blocks(container), headline, authors)
+    paragraphs = [block.text for block in blocks]
+    body = "\n\n".join(paragraphs)
+    if meta.article_body and len(body) < 0.5 * len(meta.article_body):
+        body = "\n\n".join(p.strip() for p in re.split(r"\n\s*\n", meta.article_body) if p.strip())
+    article = Article(
+        headline=headline,
+        body=body,
+        headings=[block.text for block in blocks if block.kind == "heading"],
+        authors=authors,
+        url=page_url,
+        site_name=site_name,
+        section=meta.section,
+        tags=unique(meta.tags),
+        description=meta.description,
+    )
+    _set_dates(article, meta, page_url, _dateline_text(page_text, headline), now)
+    article.language = normalise_language(meta.language) or detect_language(body or page_text)
+    return article
+
+
+def _set_dates(article: Article, meta: PageMetadata, url: str | None, text: str,
+               now: datetime | None) -> None:
+    declared = choose_declared(meta.published, now=now)
+    if declared is not None:
+        article.published, article.published_source = declared.value, declared.source
+    else:
+        from_url = date_from_url(url, now=now)
+        if from_url is not None:
+            article.published, article.published_source = from_url, "url"
+        else:
+            from_text = date_from_text(text, now=now)
+            if from_text is not None:
+                article.published, article.published_source = from_text, "text"
+    modified = choose_declared(meta.modified, now=now)
+    if modified is not None:
+        article.modified, article.modified_source = modified.value, modified.source

@@ -1,0 +1,194 @@
+"""Walking a corpus, extracting pages in parallel and bringing an index up to date."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import os
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from .engine import Document, Engine, FileState
+from .extract import extract_article
+from .extract.decode import binary_kind
+from .models import Article, Failure, IndexReport
+
+log = logging.getLogger(__name__)
+
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".txt")
+COMMIT_EVERY = 1000  # documents per commit, so a long run that stops keeps most of its work
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class _Task:
+    path: str
+    known_hash: str | None
+
+
+@dataclass
+class _Outcome:
+    path: str
+    state: FileState | None = None
+    article: Article | None = None
+    unchanged: bool = False
+    error: str | None = None
+
+
+def is_page_file(name: str) -> bool:
+    """Whether a file name has one of the extensions searchnews indexes."""
+    return name.lower().endswith(PAGE_SUFFIXES)
+
+
+def find_page_files(roots: Iterable[str]) -> tuple[list[str], list[Failure]]:
+    """Every page file under the given folders (recursively) or named directly, sorted.
+
+    Symbolic links to folders are not followed, so a link loop cannot trap the walk.
+    """
+    found: set[str] = set()
+    failures: list[Failure] = []
+    for root in roots:
+        absolute = os.path.abspath(root)
+        if os.path.isfile(absolute):
+            if is_page_file(absolute):
+                found.add(absolute)
+            else:
+                failures.append(Failure(absolute, "not a page file: searchnews reads "
+                                        + ", ".join(PAGE_SUFFIXES)))
+        elif os.path.isdir(absolute):
+            for folder, subfolders, names in os.walk(absolute, onerror=None):
+                subfolders.sort()
+                found.update(os.path.join(folder, n) for n in names if is_page_file(n))
+        else:
+            failures.append(Failure(absolute, "no such file or folder"))
+    return sorted(found), failures
+
+
+def read_page_bytes(path: str) -> bytes:
+    """A page file's bytes, un-gzipped for .gz files. Raises OSError with a readable reason."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if path.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise OSError(f"corrupt gzip file ({error})") from error
+    return data
+
+
+def _process(task: _Task) -> _Outcome:
+    """Read, hash and (if changed) extract one file; runs in a worker process."""
+    try:
+        stat = os.stat(task.path)
+        with open(task.path, "rb") as handle:
+            raw = handle.read()
+    except OSError as error:
+        return _Outcome(task.path, error=f"cannot read the file ({error.strerror or error})")
+    content_hash = hashlib.sha1(raw).hexdigest()
+    state = FileState(task.path, content_hash, stat.st_size, stat.st_mtime_ns)
+    if content_hash == task.known_hash:
+        return _Outcome(task.path, state, unchanged=True)
+    if not raw:
+        return _Outcome(task.path, error="empty file")
+    try:
+        data = read_page_bytes(task.path) if task.path.lower().endswith(".gz") else raw
+        kind = binary_kind(data)
+        if kind is not None:
+            return _Outcome(task.path, error=f"not a page: the file holds {kind}")
+        article = extract_article(data)
+    except OSError as error:
+        return _Outcome(task.path, error=str(error))
+    except Exception as error:  # a page must never stop the run: report it and go on
+        log.debug("extraction failed for %s", task.path, exc_info=True)
+        return _Outcome(task.path, error=f"extraction failed ({type(error).__name__}: {error})")
+    if not article.headline and not article.body:
+        return _Outcome(task.path, error="no article text found")
+    return _Outcome(task.path, state, article)
+
+
+def _outcomes(tasks: list[_Task], jobs: int) -> Iterator[_Outcome]:
+    if jobs <= 1 or len(tasks) < 2:
+        yield from map(_process, tasks)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_process, tasks, chunksize=max(1, min(16, len(tasks) // (jobs * 8))))
+
+
+def update_index(
+    engine: Engine,
+    roots: Iterable[str],
+    *,
+    jobs: int | None = None,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Bring the index up to date with the page files under `roots`.
+
+    New files are added, changed ones (by content hash) replaced, unchanged ones skipped; with
+    `prune`, documents whose files are gone from under the roots are removed. A file that cannot
+    be read or extracted is reported in the result and the run goes on.
+    """
+    roots = list(roots)
+    paths, failures = find_page_files(roots)
+    report = IndexReport(failures=failures)
+    known = engine.files()
+    tasks = []
+    for path in paths:
+        state = known.get(path)
+        if state is not None and _stat_matches(path, state):
+            report.unchanged += 1
+            continue
+        tasks.append(_Task(path, state.content_hash if state else None))
+    doomed = _pruned(known, paths, roots) if prune else []
+    if progress:
+        progress(0, len(tasks))
+    writer = engine.writer()
+    committed = False
+    try:
+        for done, outcome in enumerate(_outcomes(tasks, jobs or os.cpu_count() or 1), start=1):
+            if outcome.error:
+                report.failures.append(Failure(outcome.path, outcome.error))
+            elif outcome.unchanged:
+                report.unchanged += 1
+            else:
+                writer.put(Document(outcome.state, outcome.article))
+                if outcome.path in known:
+                    report.updated += 1
+                else:
+                    report.added += 1
+                if (report.added + report.updated) % COMMIT_EVERY == 0:
+                    writer.commit()
+            if progress:
+                progress(done, len(tasks))
+        for path in doomed:
+            writer.delete(path)
+            report.removed += 1
+        writer.close(commit=True)
+        committed = True
+    finally:
+        if not committed:
+            writer.close(commit=False)
+    return report
+
+
+def _stat_matches(path: str, state: FileState) -> bool:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False
+    return stat.st_size == state.size and stat.st_mtime_ns == state.mtime_ns
+
+
+def _pruned(known: dict[str, FileState], present: list[str], roots: list[str]) -> list[str]:
+    """Indexed files under the roots that are no longer there."""
+    present_set = set(present)
+    prefixes = tuple(os.path.join(os.path.abspath(root), "") for root in roots)
+    absolute_roots = {os.path.abspath(root) for root in roots}
+    return sorted(
+        path for path in known
+        if path not in present_set and (path.startswith(prefixes) or path in absolute_roots)
+    )

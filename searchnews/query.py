@@ -1,0 +1,221 @@
+"""User query text -> a query tree the engine can run.
+
+The language: words are ANDed; `OR`, `NOT` or a leading `-` and parentheses combine them;
+`"exact phrase"` and `"phrase"~N` (words at most N positions apart); `word*` for a prefix; and
+`field:value` for one field. The tree is engine-neutral so that other engines can run it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import QueryError
+
+FIELDS = {
+    "headline": "headline",
+    "heading": "headings",
+    "body": "body",
+    "author": "authors",
+    "site": "site",
+    "section": "section",
+    "tag": "tags",
+}
+_FIELD_HINT = ", ".join(f"{name}:" for name in FIELDS)
+MAX_QUERY_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word (or, with `prefix`, the start of words) in one field or in the text fields."""
+
+    text: str
+    field: str | None = None
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words in order; `slop` is how many positions apart they may stand (0: exact)."""
+
+    text: str
+    field: str | None = None
+    slop: int = 0
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    item: object
+
+
+@dataclass(frozen=True)
+class MatchAll:
+    """Every article (a query of only filters, or of nothing)."""
+
+
+Query = Term | Phrase | And | Or | Not | MatchAll
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<open>\() | (?P<close>\)) |
+        (?P<minus>-(?=[^\s)]))? (?:(?P<field>[A-Za-z_]+):)?
+        (?: "(?P<phrase>[^"]*)"(?:~(?P<slop>\d+))? | (?P<quote>") | (?P<word>[^\s()"]+) )
+    )""",
+    re.VERBOSE,
+)
+
+
+@dataclass
+class _Token:
+    kind: str  # open, close, or, not, leaf
+    node: object = None
+    negated: bool = False
+
+
+def _leaf(match: re.Match, query: str) -> _Token:
+    field_name = match.group("field")
+    field = None
+    if field_name is not None:
+        field = FIELDS.get(field_name.lower())
+        if field is None:
+            raise QueryError(
+                f"Unknown field '{field_name}:' in {query!r}; the fields are {_FIELD_HINT}."
+            )
+    if match.group("quote") is not None:
+        raise QueryError(f'Unbalanced quote in {query!r}: close the phrase with a second ".')
+    if match.group("phrase") is not None:
+        text = match.group("phrase").strip()
+        if not text:
+            raise QueryError(f'Empty phrase "" in {query!r}: put words between the quotes.')
+        slop = int(match.group("slop") or 0)
+        if slop > 100:
+            raise QueryError(f"Proximity ~{slop} is too large: use a number up to 100.")
+        node = Phrase(text, field, slop)
+    else:
+        word = match.group("word")
+        if word.endswith("*") and len(word.rstrip("*")) >= 2:
+            node = Term(word.rstrip("*"), field, prefix=True)
+        elif word.strip("*") == "":
+            raise QueryError(f"'{word}' alone is not a search: put at least two letters before *.")
+        elif word.endswith("*"):
+            raise QueryError(f"'{word}' is too short a prefix: put at least two letters before *.")
+        else:
+            node = Term(word, field)
+    return _Token("leaf", node, negated=match.group("minus") is not None)
+
+
+def _tokenise(query: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position = 0
+    while position < len(query):
+        if query[position:].strip() == "":
+            break
+        match = _TOKEN.match(query, position)
+        if match is None or match.end() == position:
+            raise QueryError(f"Cannot read {query[position:].strip()!r} in the query {query!r}.")
+        position = match.end()
+        if match.group("open"):
+            tokens.append(_Token("open"))
+        elif match.group("close"):
+            tokens.append(_Token("close"))
+        elif match.group("word") in ("OR", "AND", "NOT") and not match.group("field") \
+                and not match.group("minus"):
+            tokens.append(_Token(match.group("word").lower()))
+        else:
+            tokens.append(_leaf(match, query))
+    return tokens
+
+
+class _Parser:
+    """Recursive descent over the tokens: OR binds loosest, then implicit AND, then NOT."""
+
+    def __init__(self, tokens: list[_Token], query: str) -> None:
+        self.tokens = tokens
+        self.position = 0
+        self.query = query
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def take(self) -> _Token:
+        token = self.tokens[self.position]
+        self.position += 1
+        return token
+
+    def parse(self):
+        node = self.parse_or()
+        if self.peek() is not None:
+            raise QueryError(f"Unbalanced parenthesis in {self.query!r}: a ')' has no '('.")
+        return node
+
+    def parse_or(self):
+        items = [self.parse_and()]
+        while self.peek() is not None and self.peek().kind == "or":
+            self.take()
+            items.append(self.parse_and())
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def parse_and(self):
+        items = []
+        while True:
+            token = self.peek()
+            if token is None or token.kind in ("close", "or"):
+                break
+            if token.kind == "and":
+                self.take()
+                continue
+            items.append(self.parse_unary())
+        if not items:
+            where = "at the end" if self.peek() is None else "before ')' or OR"
+            raise QueryError(f"Missing words {where} in {self.query!r}.")
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def parse_unary(self):
+        token = self.peek()
+        if token.kind == "not":
+            self.take()
+            if self.peek() is None or self.peek().kind in ("close", "or"):
+                raise QueryError(f"NOT needs something to exclude in {self.query!r}.")
+            return Not(self.parse_unary())
+        if token.kind == "open":
+            self.take()
+            node = self.parse_or()
+            if self.peek() is None or self.peek().kind != "close":
+                raise QueryError(f"Unbalanced parenthesis in {self.query!r}: a '(' is never closed.")
+            self.take()
+            return node
+        if token.kind == "close":
+            raise QueryError(f"Unbalanced parenthesis in {self.query!r}: a ')' has no '('.")
+        self.take()
+        return Not(token.node) if token.negated else token.node
+
+
+def parse_query(text: str | None) -> Query:
+    """Parse a user's query; an empty query matches every article.
+
+    Raises QueryError with a message that says what is wrong and how to write it.
+    """
+    if text is None or not text.strip():
+        return MatchAll()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(f"The query is too long ({len(text)} characters; at most {MAX_QUERY_LENGTH}).")
+    return _Parser(_tokenise(text), text).parse()
+
+
+def positive_leaves(node: Query) -> list[Term | Phrase]:
+    """Terms and phrases a matching article contains (not those under NOT): what to highlight."""
+    if isinstance(node, Term | Phrase):
+        return [node]
+    if isinstance(node, And | Or):
+        return [leaf for item in node.items for leaf in positive_leaves(item)]
+    return []

@@ -1,0 +1,141 @@
+"""Indexing: incremental updates, pruning, rebuilding, and bad files that never stop a run."""
+
+from __future__ import annotations
+
+import gzip
+import os
+
+import pytest
+
+from pagemaker import news_page, write_page
+from searchnews import IndexNotFoundError, NewsIndex
+
+LEAD = "The harbour authority approved the dredging plan on Monday after a long debate."
+MORE = "Fishermen said the work would close the northern channel for six weeks this summer."
+
+
+@pytest.fixture
+def pages(tmp_path):
+    folder = tmp_path / "pages"
+    write_page(folder, "a.html", "Harbour dredging plan approved", [LEAD, MORE], published="2024-05-02")
+    write_page(folder, "sub/b.htm", "Tram line vote delayed again", ["The council postponed the vote.", MORE],
+               published="2023-11-20")
+    gz = folder / "c.html.gz"
+    gz.write_bytes(gzip.compress(news_page(
+        "Lighthouse keeper retires", ["After forty years the keeper of the point light retired."],
+        published="2022-01-15").encode()))
+    (folder / "d.txt").write_text(
+        "HomeLocalMarket hall reopens after repairs\n\nMarket hall reopens after repairs\n\n"
+        "The old market hall opened its doors again on Saturday after two years of repairs.\n\n"
+        "Traders said business was brisk from the first hour.\n", encoding="utf-8")
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    return folder
+
+
+def index(folder, index_dir, **options):
+    with NewsIndex(str(index_dir)) as news:
+        return news.index([str(folder)], jobs=1, **options), news.count()
+
+
+def test_first_run_adds_every_page_kind(pages, tmp_path):
+    report, count = index(pages, tmp_path / "ix")
+    assert (report.added, report.updated, report.unchanged, report.removed, report.failed) == (4, 0, 0, 0, 0)
+    assert count == 4
+
+
+def test_second_run_skips_unchanged_files(pages, tmp_path):
+    index(pages, tmp_path / "ix")
+    report, count = index(pages, tmp_path / "ix")
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 4)
+    assert count == 4
+
+
+def test_touched_but_identical_file_is_unchanged(pages, tmp_path):
+    index(pages, tmp_path / "ix")
+    os.utime(pages / "a.html", ns=(1, 1))
+    report, _ = index(pages, tmp_path / "ix")
+    assert (report.updated, report.unchanged) == (0, 4)
+
+
+def test_changed_file_is_updated_not_duplicated(pages, tmp_path):
+    index(pages, tmp_path / "ix")
+    write_page(pages, "a.html", "Harbour dredging plan scrapped", [LEAD.replace("approved", "rejected"), MORE])
+    report, count = index(pages, tmp_path / "ix")
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 3)
+    assert count == 4
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        assert news.search("scrapped").total == 1
+        assert news.search("approved").total == 0
+
+
+def test_prune_removes_documents_of_deleted_files(pages, tmp_path):
+    index(pages, tmp_path / "ix")
+    (pages / "sub" / "b.htm").unlink()
+    report, count = index(pages, tmp_path / "ix")
+    assert (report.removed, count) == (0, 4)  # without --prune nothing is dropped
+    report, count = index(pages, tmp_path / "ix", prune=True)
+    assert (report.removed, count) == (1, 3)
+
+
+def test_rebuild_starts_over(pages, tmp_path):
+    index(pages, tmp_path / "ix")
+    report, count = index(pages, tmp_path / "ix", rebuild=True)
+    assert (report.added, report.unchanged, count) == (4, 0, 4)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.html", b"", "empty file"),
+        ("broken.html.gz", b"\x1f\x8b\x08\x00not really gzip", "corrupt gzip"),
+        ("truncated.html.gz", gzip.compress(b"<html><body><p>cut</p></body></html>")[:20], "corrupt gzip"),
+        ("photo.html", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4, "a JPEG image"),
+        ("random.htm", bytes(range(256)) * 8, "binary data"),
+        ("blank.html", b"<html><body>   </body></html>", "no article text"),
+    ],
+)
+def test_bad_file_is_reported_and_the_rest_indexes(pages, tmp_path, name, content, reason):
+    (pages / name).write_bytes(content)
+    report, count = index(pages, tmp_path / "ix")
+    reasons = {os.path.basename(f.path): f.reason for f in report.failures}
+    assert reason in reasons[name]
+    assert "notes.pdf" not in reasons  # other file types under a folder are not pages: ignored
+    assert report.added == 4 and count == 4
+
+
+def test_named_file_of_another_type_is_reported(pages, tmp_path):
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        report = news.index([str(pages / "notes.pdf"), str(pages / "missing.html")], jobs=1)
+    reasons = sorted(f.reason for f in report.failures)
+    assert reasons[0].startswith("no such file") and reasons[1].startswith("not a page file")
+
+
+def test_parallel_run_gives_the_same_documents(pages, tmp_path):
+    with NewsIndex(str(tmp_path / "one")) as one, NewsIndex(str(tmp_path / "two")) as two:
+        one.index([str(pages)], jobs=1)
+        two.index([str(pages)], jobs=2)
+        assert one.search("dredging").total == two.search("dredging").total == 1
+        assert one.count() == two.count() == 4
+
+
+def test_failed_run_leaves_the_committed_index_readable(pages, tmp_path, monkeypatch):
+    index(pages, tmp_path / "ix")
+    write_page(pages, "new.html", "A brand new story", [LEAD])
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("searchnews.engine.whoosh_engine.WhooshWriter.put", explode)
+    with pytest.raises(RuntimeError), NewsIndex(str(tmp_path / "ix")) as news:
+        news.index([str(pages)], jobs=1)
+    monkeypatch.undo()
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        assert news.count() == 4
+        assert news.search("brand new").total == 0
+    report, count = index(pages, tmp_path / "ix")
+    assert (report.added, count) == (1, 5)
+
+
+def test_searching_a_missing_index_says_how_to_build_one(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="searchnews index"), NewsIndex(str(tmp_path / "none")) as news:
+        news.search("anything")
