@@ -29,8 +29,12 @@ class QueryUsageError(click.ClickException):
 
 def index_option(command):
     return click.option(
-        "--index", "index_dir", default=DEFAULT_INDEX, show_default=True,
-        type=click.Path(file_okay=False), help="Folder of the index.",
+        "--index",
+        "index_dir",
+        default=DEFAULT_INDEX,
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help="Folder of the index.",
     )(command)
 
 
@@ -54,25 +58,34 @@ def reports_errors(command):
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens, for debugging.")
 def main(verbose: bool) -> None:
     """Full-text search for news archives."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @index_option
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for extraction [default: all cores].")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for extraction [default: all cores].",
+)
 @click.option("--prune", is_flag=True, help="Remove documents whose files are gone.")
 @click.option("--rebuild", is_flag=True, help="Start the index over.")
 @reports_errors
-def index(paths: tuple[str, ...], index_dir: str, jobs: int | None, prune: bool,
-          rebuild: bool) -> None:
-    """Index news pages (.html, .htm, .xhtml, .html.gz, .txt) found under PATHS [default: corpus/]."""
+def index(
+    paths: tuple[str, ...], index_dir: str, jobs: int | None, prune: bool, rebuild: bool
+) -> None:
+    """Index the news pages (.html, .htm, .xhtml, .html.gz, .txt) under PATHS [default: corpus/]."""
     bar = _ProgressBar()
     with NewsIndex(index_dir) as news:
-        report = news.index(paths or (DEFAULT_CORPUS,), jobs=jobs, prune=prune, rebuild=rebuild,
-                            progress=bar.update)
+        report = news.index(
+            paths or (DEFAULT_CORPUS,), jobs=jobs, prune=prune, rebuild=rebuild, progress=bar.update
+        )
         bar.finish()
         total = news.count()
     _print_report(report, total, index_dir)
@@ -110,23 +123,51 @@ def _print_report(report: IndexReport, total: int, index_dir: str) -> None:
 @main.command()
 @click.argument("query", nargs=-1)
 @index_option
-@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True,
-              help="Hits per page.")
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="Hits per page.",
+)
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--from", "since", metavar="DATE",
-              help="Published on or after DATE (YYYY, YYYY-MM, YYYY-MM-DD, 'last week', ...).")
+@click.option(
+    "--from",
+    "since",
+    metavar="DATE",
+    help="Published on or after DATE (YYYY, YYYY-MM, YYYY-MM-DD, 'last week', ...).",
+)
 @click.option("--to", "until", metavar="DATE", help="Published on or before DATE.")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default=None,
-              help="Order of hits [default: relevance, or newest with no QUERY].")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "newest", "oldest"]),
+    default=None,
+    help="Order of hits [default: relevance, or newest with no QUERY].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @reports_errors
-def search(query: tuple[str, ...], index_dir: str, limit: int, page: int, since: str | None,
-           until: str | None, sort: str | None, as_json: bool) -> None:
+def search(
+    query: tuple[str, ...],
+    index_dir: str,
+    limit: int,
+    page: int,
+    since: str | None,
+    until: str | None,
+    sort: str | None,
+    as_json: bool,
+) -> None:
     """Search the index. With no QUERY, list the articles in the date range."""
     text = " ".join(query)
     with NewsIndex(index_dir) as news:
-        results = news.search(text, since=since, until=until, limit=limit, page=page,
-                              sort=sort or ("relevance" if text.strip() else "newest"))
+        results = news.search(
+            text,
+            since=since,
+            until=until,
+            limit=limit,
+            page=page,
+            sort=sort or ("relevance" if text.strip() else "newest"),
+        )
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -128,8 +128,7 @@ def date_range(
     stop = date_bound(until, end=True, as_of=as_of) if until else None
     if start and stop and start > stop:
         raise QueryError(
-            f"The date range is inverted: {since!r} comes after {until!r}; put the earlier date first."
+            f"The date range is inverted: {since!r} comes after {until!r}; "
+            "put the earlier date first."
         )
     return start, stop
-
-

@@ -57,8 +57,11 @@ def find_page_files(roots: Iterable[str]) -> tuple[list[str], list[Failure]]:
             if is_page_file(absolute):
                 found.add(absolute)
             else:
-                failures.append(Failure(absolute, "not a page file: searchnews reads "
-                                        + ", ".join(PAGE_SUFFIXES)))
+                failures.append(
+                    Failure(
+                        absolute, "not a page file: searchnews reads " + ", ".join(PAGE_SUFFIXES)
+                    )
+                )
         elif os.path.isdir(absolute):
             for folder, subfolders, names in os.walk(absolute, onerror=None):
                 subfolders.sort()
@@ -189,6 +192,7 @@ def _pruned(known: dict[str, FileState], present: list[str], roots: list[str]) -
     prefixes = tuple(os.path.join(os.path.abspath(root), "") for root in roots)
     absolute_roots = {os.path.abspath(root) for root in roots}
     return sorted(
-        path for path in known
+        path
+        for path in known
         if path not in present_set and (path.startswith(prefixes) or path in absolute_roots)
     )

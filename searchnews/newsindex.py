@@ -48,8 +48,9 @@ class NewsIndex:
         if rebuild:
             self.close()
             self._engine = open_engine(self.path, create=True, rebuild=True)
-        return update_index(self._open(create=True), paths, jobs=jobs, prune=prune,
-                            progress=progress)
+        return update_index(
+            self._open(create=True), paths, jobs=jobs, prune=prune, progress=progress
+        )
 
     def search(
         self,

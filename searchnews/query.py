@@ -128,8 +128,11 @@ def _tokenise(query: str) -> list[_Token]:
             tokens.append(_Token("open"))
         elif match.group("close"):
             tokens.append(_Token("close"))
-        elif match.group("word") in ("OR", "AND", "NOT") and not match.group("field") \
-                and not match.group("minus"):
+        elif (
+            match.group("word") in ("OR", "AND", "NOT")
+            and not match.group("field")
+            and not match.group("minus")
+        ):
             tokens.append(_Token(match.group("word").lower()))
         else:
             tokens.append(_leaf(match, query))
@@ -191,7 +194,9 @@ class _Parser:
             self.take()
             node = self.parse_or()
             if self.peek() is None or self.peek().kind != "close":
-                raise QueryError(f"Unbalanced parenthesis in {self.query!r}: a '(' is never closed.")
+                raise QueryError(
+                    f"Unbalanced parenthesis in {self.query!r}: a '(' is never closed."
+                )
             self.take()
             return node
         if token.kind == "close":
@@ -208,7 +213,9 @@ def parse_query(text: str | None) -> Query:
     if text is None or not text.strip():
         return MatchAll()
     if len(text) > MAX_QUERY_LENGTH:
-        raise QueryError(f"The query is too long ({len(text)} characters; at most {MAX_QUERY_LENGTH}).")
+        raise QueryError(
+            f"The query is too long ({len(text)} characters; at most {MAX_QUERY_LENGTH})."
+        )
     return _Parser(_tokenise(text), text).parse()
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the project's corpus, indexes built from it in temporary folders, a CLI runner."""
+"""Shared fixtures: the shipped corpus, indexes built from it in tmp folders, a CLI runner."""
 
 from __future__ import annotations
 

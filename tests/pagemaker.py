@@ -6,9 +6,15 @@ import html
 from pathlib import Path
 
 
-def news_page(headline: str, paragraphs: list[str], *, published: str | None = None,
-              site: str = "The Test Courier", author: str | None = "Ana Lima",
-              headings: dict[int, str] | None = None) -> str:
+def news_page(
+    headline: str,
+    paragraphs: list[str],
+    *,
+    published: str | None = None,
+    site: str = "The Test Courier",
+    author: str | None = "Ana Lima",
+    headings: dict[int, str] | None = None,
+) -> str:
     """A page with a menu, a share bar, related links and a footer around the article.
 
     `headings` maps a paragraph index to a section heading placed before that paragraph.
@@ -29,7 +35,7 @@ def news_page(headline: str, paragraphs: list[str], *, published: str | None = N
 <li><a href="/sport">Sport</a></li></ul></nav>
 <article><h1>{html.escape(headline)}</h1>{byline}
 <div class="share-bar"><a href="#">Share on Facebook</a> <a href="#">Share on X</a></div>
-<div class="article-body">{''.join(body)}</div>
+<div class="article-body">{"".join(body)}</div>
 <aside class="related-stories"><h3>Related stories</h3><ul>
 <li><a href="/a">Harbour cranes return after a long winter</a></li>
 <li><a href="/b">Council votes on the new tram line</a></li></ul></aside>

@@ -41,7 +41,10 @@ def test_inverted_range_is_refused():
 
 
 def test_open_ranges():
-    assert date_range(None, "2024", as_of=AS_OF) == (None, datetime(2024, 12, 31, 23, 59, 59, 999999))
+    assert date_range(None, "2024", as_of=AS_OF) == (
+        None,
+        datetime(2024, 12, 31, 23, 59, 59, 999999),
+    )
     assert date_range(None, None) == (None, None)
 
 
@@ -52,7 +55,10 @@ def test_open_ranges():
         ("2024-07-04T16:42:00+00:00", datetime(2024, 7, 4, 16, 42, tzinfo=timezone.utc)),
         ("2024-07-04T16:42:00Z", datetime(2024, 7, 4, 16, 42, tzinfo=timezone.utc)),
         ("2024-07-04 16:42", datetime(2024, 7, 4, 16, 42)),
-        ("2024-07-04T16:42:00+0200", datetime(2024, 7, 4, 16, 42, tzinfo=timezone(timedelta(hours=2)))),
+        (
+            "2024-07-04T16:42:00+0200",
+            datetime(2024, 7, 4, 16, 42, tzinfo=timezone(timedelta(hours=2))),
+        ),
         ("19870302", datetime(1987, 3, 2)),
         ("Thu, 04 Jul 2024 16:42:00 GMT", datetime(2024, 7, 4, 16, 42, tzinfo=timezone.utc)),
         ("", None),

@@ -32,7 +32,9 @@ def test_windows_1251_declared_in_meta(declaration):
 
 
 def test_latin1_label_reads_as_windows_1252():
-    page = f'<html><head><meta charset="iso-8859-1"></head><body><p>{GERMAN} “Zitat”</p></body></html>'
+    page = (
+        f'<html><head><meta charset="iso-8859-1"></head><body><p>{GERMAN} “Zitat”</p></body></html>'
+    )
     text, _ = decode_page(page.encode("cp1252"))
     assert f"{GERMAN} “Zitat”" in text
 

@@ -6,8 +6,8 @@ import gzip
 import os
 
 import pytest
-
 from pagemaker import news_page, write_page
+
 from searchnews import IndexNotFoundError, NewsIndex
 
 LEAD = "The harbour authority approved the dredging plan on Monday after a long debate."
@@ -17,17 +17,32 @@ MORE = "Fishermen said the work would close the northern channel for six weeks t
 @pytest.fixture
 def pages(tmp_path):
     folder = tmp_path / "pages"
-    write_page(folder, "a.html", "Harbour dredging plan approved", [LEAD, MORE], published="2024-05-02")
-    write_page(folder, "sub/b.htm", "Tram line vote delayed again", ["The council postponed the vote.", MORE],
-               published="2023-11-20")
+    write_page(
+        folder, "a.html", "Harbour dredging plan approved", [LEAD, MORE], published="2024-05-02"
+    )
+    write_page(
+        folder,
+        "sub/b.htm",
+        "Tram line vote delayed again",
+        ["The council postponed the vote.", MORE],
+        published="2023-11-20",
+    )
     gz = folder / "c.html.gz"
-    gz.write_bytes(gzip.compress(news_page(
-        "Lighthouse keeper retires", ["After forty years the keeper of the point light retired."],
-        published="2022-01-15").encode()))
+    gz.write_bytes(
+        gzip.compress(
+            news_page(
+                "Lighthouse keeper retires",
+                ["After forty years the keeper of the point light retired."],
+                published="2022-01-15",
+            ).encode()
+        )
+    )
     (folder / "d.txt").write_text(
         "HomeLocalMarket hall reopens after repairs\n\nMarket hall reopens after repairs\n\n"
         "The old market hall opened its doors again on Saturday after two years of repairs.\n\n"
-        "Traders said business was brisk from the first hour.\n", encoding="utf-8")
+        "Traders said business was brisk from the first hour.\n",
+        encoding="utf-8",
+    )
     (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
     return folder
 
@@ -39,7 +54,13 @@ def index(folder, index_dir, **options):
 
 def test_first_run_adds_every_page_kind(pages, tmp_path):
     report, count = index(pages, tmp_path / "ix")
-    assert (report.added, report.updated, report.unchanged, report.removed, report.failed) == (4, 0, 0, 0, 0)
+    assert (report.added, report.updated, report.unchanged, report.removed, report.failed) == (
+        4,
+        0,
+        0,
+        0,
+        0,
+    )
     assert count == 4
 
 
@@ -59,7 +80,12 @@ def test_touched_but_identical_file_is_unchanged(pages, tmp_path):
 
 def test_changed_file_is_updated_not_duplicated(pages, tmp_path):
     index(pages, tmp_path / "ix")
-    write_page(pages, "a.html", "Harbour dredging plan scrapped", [LEAD.replace("approved", "rejected"), MORE])
+    write_page(
+        pages,
+        "a.html",
+        "Harbour dredging plan scrapped",
+        [LEAD.replace("approved", "rejected"), MORE],
+    )
     report, count = index(pages, tmp_path / "ix")
     assert (report.added, report.updated, report.unchanged) == (0, 1, 3)
     assert count == 4
@@ -88,7 +114,11 @@ def test_rebuild_starts_over(pages, tmp_path):
     [
         ("empty.html", b"", "empty file"),
         ("broken.html.gz", b"\x1f\x8b\x08\x00not really gzip", "corrupt gzip"),
-        ("truncated.html.gz", gzip.compress(b"<html><body><p>cut</p></body></html>")[:20], "corrupt gzip"),
+        (
+            "truncated.html.gz",
+            gzip.compress(b"<html><body><p>cut</p></body></html>")[:20],
+            "corrupt gzip",
+        ),
         ("photo.html", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4, "a JPEG image"),
         ("random.htm", bytes(range(256)) * 8, "binary data"),
         ("blank.html", b"<html><body>   </body></html>", "no article text"),
@@ -137,5 +167,8 @@ def test_failed_run_leaves_the_committed_index_readable(pages, tmp_path, monkeyp
 
 
 def test_searching_a_missing_index_says_how_to_build_one(tmp_path):
-    with pytest.raises(IndexNotFoundError, match="searchnews index"), NewsIndex(str(tmp_path / "none")) as news:
+    with (
+        pytest.raises(IndexNotFoundError, match="searchnews index"),
+        NewsIndex(str(tmp_path / "none")) as news,
+    ):
         news.search("anything")

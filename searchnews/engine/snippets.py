@@ -128,7 +128,7 @@ def _windows(paragraph: str, spans: list[tuple[int, int]]):
         start = _word_start(paragraph, max(0, first[0] - _CONTEXT_BEFORE))
         end = _word_end(paragraph, max(start + SNIPPET_WIDTH, first[1]))
         inside = [span for span in remaining if span[1] <= end]
-        remaining = remaining[len(inside):]
+        remaining = remaining[len(inside) :]
         yield start, end, inside
 
 

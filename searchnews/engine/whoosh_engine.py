@@ -166,11 +166,16 @@ class WhooshEngine(Engine):
         if request.since or request.until:
             date_filter = wq.DateRange("published", request.since, request.until)
         if request.sort == "newest":
-            sortedby = sorting.MultiFacet([sorting.FieldFacet("dated", reverse=True),
-                                           sorting.FieldFacet("published", reverse=True)])
+            sortedby = sorting.MultiFacet(
+                [
+                    sorting.FieldFacet("dated", reverse=True),
+                    sorting.FieldFacet("published", reverse=True),
+                ]
+            )
         elif request.sort == "oldest":
-            sortedby = sorting.MultiFacet([sorting.FieldFacet("dated", reverse=True),
-                                           sorting.FieldFacet("published")])
+            sortedby = sorting.MultiFacet(
+                [sorting.FieldFacet("dated", reverse=True), sorting.FieldFacet("published")]
+            )
         else:
             sortedby = None
         leaves = positive_leaves(request.query)
@@ -187,17 +192,21 @@ class WhooshEngine(Engine):
                     stored = hit.fields()
                     record = stored["record"]
                     published = record.get("published")
-                    hits.append(Hit(
-                        id=stored["id"],
-                        path=stored["path"],
-                        url=record.get("url"),
-                        headline=stored.get("headline", ""),
-                        published=datetime.fromisoformat(published) if published else None,
-                        site_name=record.get("site_name"),
-                        score=float(hit.score or 0.0),
-                        snippets=make_snippets(stored.get("body", ""), body_plan, request.snippets),
-                        headline_match=mark(stored.get("headline", ""), headline_plan),
-                    ))
+                    hits.append(
+                        Hit(
+                            id=stored["id"],
+                            path=stored["path"],
+                            url=record.get("url"),
+                            headline=stored.get("headline", ""),
+                            published=datetime.fromisoformat(published) if published else None,
+                            site_name=record.get("site_name"),
+                            score=float(hit.score or 0.0) if sortedby is None else 0.0,
+                            snippets=make_snippets(
+                                stored.get("body", ""), body_plan, request.snippets
+                            ),
+                            headline_match=mark(stored.get("headline", ""), headline_plan),
+                        )
+                    )
         return SearchResults(request.text, total, request.page, request.limit, hits)
 
     def close(self) -> None:

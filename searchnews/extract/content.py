@@ -18,10 +18,51 @@ from .boilerplate import (
 )
 
 BLOCK_TAGS = frozenset(
-    {"p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "ul", "ol",
-     "li", "dl", "dt", "dd", "blockquote", "pre", "table", "tbody", "thead", "tfoot", "tr", "td",
-     "th", "figure", "figcaption", "hr", "address", "center", "form", "fieldset", "h1", "h2",
-     "h3", "h4", "h5", "h6", "body", "html", "details", "summary", "caption", "amp-img"}
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "figure",
+        "figcaption",
+        "hr",
+        "address",
+        "center",
+        "form",
+        "fieldset",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "body",
+        "html",
+        "details",
+        "summary",
+        "caption",
+        "amp-img",
+    }
 )
 HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _SPACES = re.compile(r"\s+")
@@ -83,7 +124,9 @@ def _is_furniture(element) -> bool:
     style = (element.get("style") or "").replace(" ", "").lower()
     if "display:none" in style or "visibility:hidden" in style:
         return True
-    return is_furniture_name(element.get("class") or "") or is_furniture_name(element.get("id") or "")
+    return is_furniture_name(element.get("class") or "") or is_furniture_name(
+        element.get("id") or ""
+    )
 
 
 def _text_length(element) -> int:
@@ -140,7 +183,9 @@ def _best_scored(tree):
             continue
         links = sum(len(_normalise(a.text_content())) for a in element.iter("a"))
         weight = length * max(0.0, 1.0 - links / max(length, 1)) + 20
-        target = element if _tag(element) in ("td", "div", "section", "article") else element.getparent()
+        target = (
+            element if _tag(element) in ("td", "div", "section", "article") else element.getparent()
+        )
         if target is None:
             continue
         scores[target] = scores.get(target, 0.0) + weight

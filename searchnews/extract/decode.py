@@ -34,9 +34,15 @@ def _try(data: bytes, encoding: str | None) -> str | None:
 
 
 _MAGIC = {
-    b"\xff\xd8\xff": "a JPEG image", b"\x89PNG": "a PNG image", b"GIF8": "a GIF image",
-    b"%PDF": "a PDF document", b"PK\x03\x04": "a ZIP archive", b"\x1f\x8b": "gzip data",
-    b"RIFF": "a RIFF media file", b"\x00\x00\x01\x00": "an icon", b"OggS": "an Ogg media file",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x89PNG": "a PNG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive",
+    b"\x1f\x8b": "gzip data",
+    b"RIFF": "a RIFF media file",
+    b"\x00\x00\x01\x00": "an icon",
+    b"OggS": "an Ogg media file",
 }
 _CONTROL_BYTES = bytes(set(range(32)) - {9, 10, 12, 13})
 

@@ -42,7 +42,10 @@ def strip_site_from_title(title: str, site_name: str | None) -> str:
 
 
 def choose_headline(
-    declared: str | None, og_title: str | None, title: str | None, h1s: list[str],
+    declared: str | None,
+    og_title: str | None,
+    title: str | None,
+    h1s: list[str],
     site_name: str | None,
 ) -> str:
     """The headline as shown on the page: a visible <h1> that agrees with the metadata first."""
@@ -95,7 +98,7 @@ def site_from_url(url: str | None) -> str | None:
 
 def _is_preamble(block: Block, headline: str, authors: list[str]) -> bool:
     text = block.text
-    if block.kind == "title" or similar(text, headline) and len(text) <= len(headline) + 40:
+    if block.kind == "title" or (similar(text, headline) and len(text) <= len(headline) + 40):
         return True
     if len(text) <= 120 and _BYLINE_PREFIX.match(text):
         return True

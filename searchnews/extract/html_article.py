@@ -30,8 +30,9 @@ def parse_html(text: str):
     """Parse markup leniently into an lxml tree; None when nothing can be parsed."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     try:
-        return lxml_html.document_fromstring(text, parser=lxml_html.HTMLParser(
-            remove_comments=True, remove_pis=True, huge_tree=True))
+        return lxml_html.document_fromstring(
+            text, parser=lxml_html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
+        )
     except (etree.ParserError, ValueError):
         return None
 
@@ -91,8 +92,9 @@ def extract_html(text: str, url: str | None = None, *, now: datetime | None = No
     return article
 
 
-def _set_dates(article: Article, meta: PageMetadata, url: str | None, text: str,
-               now: datetime | None) -> None:
+def _set_dates(
+    article: Article, meta: PageMetadata, url: str | None, text: str, now: datetime | None
+) -> None:
     declared = choose_declared(meta.published, now=now)
     if declared is not None:
         article.published, article.published_source = declared.value, declared.source

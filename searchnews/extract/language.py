@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import re
 
+# The most frequent short words of each language, space-separated.
 _STOPWORDS = {
-    "en": "the of and to in is that for on with was as by he said it from at his are be".split(),
-    "de": "der die und in den von zu das mit sich des auf für ist im dem nicht ein eine".split(),
-    "fr": "de la le et les des en un une du est que pour dans qui par sur au pas".split(),
-    "es": "de la que el en y los del se las por un para con una su al es lo como".split(),
-    "it": "di e il la che in per un del della è non con le si una sono da gli".split(),
-    "pt": "de a o que e do da em um para com não uma os no se na por mais as dos".split(),
-    "nl": "de het een en van in is dat op te zijn met voor niet die aan er".split(),
-    "ru": "и в не на что с по как это он из к но за от для его о так".split(),
-    "uk": "і в на що не з у до як за та це від про його але й є".split(),
-    "pl": "i w na nie się z że do to jest jak o ale po co tak za od".split(),
+    "en": "the of and to in is that for on with was as by he said it from at his are be",
+    "de": "der die und in den von zu das mit sich des auf für ist im dem nicht ein eine",
+    "fr": "de la le et les des en un une du est que pour dans qui par sur au pas",
+    "es": "de la que el en y los del se las por un para con una su al es lo como",
+    "it": "di e il la che in per un del della è non con le si una sono da gli",
+    "pt": "de a o que e do da em um para com não uma os no se na por mais as dos",
+    "nl": "de het een en van in is dat op te zijn met voor niet die aan er",
+    "ru": "и в не на что с по как это он из к но за от для его о так",
+    "uk": "і в на що не з у до як за та це від про його але й є",
+    "pl": "i w na nie się z że do to jest jak o ale po co tak za od",
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
-_TABLES = {lang: frozenset(words) for lang, words in _STOPWORDS.items()}
+_TABLES = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
 
 
 def normalise_language(code: str | None) -> str | None:

@@ -11,22 +11,60 @@ from lxml import html as lxml_html
 from ..dates import parse_timestamp
 
 _ARTICLE_TYPES = {
-    "newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
-    "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "socialmediaposting",
-    "liveblogposting", "scholarlyarticle", "techarticle", "report", "posting",
+    "newsarticle",
+    "article",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "blogposting",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "reviewnewsarticle",
+    "socialmediaposting",
+    "liveblogposting",
+    "scholarlyarticle",
+    "techarticle",
+    "report",
+    "posting",
 }
 _PUBLISHED_META = (
-    "article:published_time", "og:article:published_time", "article:published",
-    "datepublished", "date", "pubdate", "publishdate", "publish-date", "publish_date",
-    "dc.date", "dc.date.issued", "dcterms.date", "dcterms.issued", "dcterms.created",
-    "citation_publication_date", "citation_date", "sailthru.date", "parsely-pub-date",
-    "article.published", "published_time", "og:published_time", "original-publish-date",
-    "cxenseparse:recs:publishtime", "analyticsattributes.publishdate", "displaydate",
+    "article:published_time",
+    "og:article:published_time",
+    "article:published",
+    "datepublished",
+    "date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.date",
+    "dcterms.issued",
+    "dcterms.created",
+    "citation_publication_date",
+    "citation_date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "published_time",
+    "og:published_time",
+    "original-publish-date",
+    "cxenseparse:recs:publishtime",
+    "analyticsattributes.publishdate",
+    "displaydate",
 )
 _MODIFIED_META = (
-    "article:modified_time", "og:updated_time", "article:modified", "datemodified",
-    "last-modified", "lastmod", "dcterms.modified", "dc.date.modified", "modified_time",
-    "og:article:modified_time", "article.updated",
+    "article:modified_time",
+    "og:updated_time",
+    "article:modified",
+    "datemodified",
+    "last-modified",
+    "lastmod",
+    "dcterms.modified",
+    "dc.date.modified",
+    "modified_time",
+    "og:article:modified_time",
+    "article.updated",
 )
 
 
@@ -90,10 +128,7 @@ def _names(value) -> list[str]:
     items = value if isinstance(value, list) else [value]
     names = []
     for item in items:
-        if isinstance(item, dict):
-            name = _text(item.get("name"))
-        else:
-            name = _text(item)
+        name = _text(item.get("name")) if isinstance(item, dict) else _text(item)
         if name and not name.startswith(("http://", "https://")):
             names.append(name)
     return names
@@ -138,8 +173,11 @@ def _read_json_ld(nodes: list[dict], meta: PageMetadata) -> None:
             url = url.get("@id") or url.get("url")
         meta.url = _text(url) if isinstance(url, str) and url.startswith("http") else None
     for node in articles[:1] + pages[:1]:
-        for key, target in (("datePublished", meta.published), ("dateCreated", meta.published),
-                            ("dateModified", meta.modified)):
+        for key, target in (
+            ("datePublished", meta.published),
+            ("dateCreated", meta.published),
+            ("dateModified", meta.modified),
+        ):
             value = parse_timestamp(_text(node.get(key)))
             if value is not None:
                 target.append(DateCandidate(value, "jsonld"))
@@ -160,12 +198,13 @@ def _read_meta_tags(tree, meta: PageMetadata) -> None:
         return None
 
     meta.og_title = first("og:title", "twitter:title")
-    meta.description = meta.description or first("og:description", "description",
-                                                  "twitter:description")
-    meta.site_name = meta.site_name or first("og:site_name", "application-name",
-                                             "twitter:site")
-    meta.section = meta.section or first("article:section", "section", "category",
-                                         "article.section")
+    meta.description = meta.description or first(
+        "og:description", "description", "twitter:description"
+    )
+    meta.site_name = meta.site_name or first("og:site_name", "application-name", "twitter:site")
+    meta.section = meta.section or first(
+        "article:section", "section", "category", "article.section"
+    )
     if not meta.tags:
         tags = values.get("article:tag") or []
         if not tags:
@@ -173,12 +212,16 @@ def _read_meta_tags(tree, meta: PageMetadata) -> None:
             tags = joined.split(",") if joined else []
         meta.tags = [tag.strip() for tag in tags if tag.strip()]
     if not meta.authors:
-        authors = [a for a in values.get("author", []) + values.get("article:author", [])
-                   if not a.startswith(("http://", "https://"))]
+        authors = [
+            a
+            for a in values.get("author", []) + values.get("article:author", [])
+            if not a.startswith(("http://", "https://"))
+        ]
         meta.authors = authors
     meta.url = meta.url or first("og:url")
-    meta.language = meta.language or first("content-language", "og:locale", "language",
-                                           "dc.language")
+    meta.language = meta.language or first(
+        "content-language", "og:locale", "language", "dc.language"
+    )
     for keys, target in ((_PUBLISHED_META, meta.published), (_MODIFIED_META, meta.modified)):
         for key in keys:
             for content in values.get(key, []):

@@ -21,7 +21,7 @@ _FOOTER_START = re.compile(
     r"|read\s+next|popular\s+posts|latest\s+news)$",
     re.IGNORECASE,
 )
-_SENTENCE_END = ("." , "!", "?", ":", ";", ",", "”", '"', "’", "'", ")", "…")
+_SENTENCE_END = (".", "!", "?", ":", ";", ",", "”", '"', "’", "'", ")", "…")
 _URL_LINE = re.compile(r"^(?:url|source|link)\s*:\s*(https?://\S+)$", re.IGNORECASE)
 
 
@@ -30,14 +30,25 @@ def looks_like_html(text: str) -> bool:
     head = text[:2000].lower()
     if re.search(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", head):
         return True
-    return len(re.findall(r"</?(?:p|div|span|a|br|table|td|article|h[1-6])\b[^>]*>", text[:20000], re.I)) >= 5
+    return (
+        len(
+            re.findall(
+                r"</?(?:p|div|span|a|br|table|td|article|h[1-6])\b[^>]*>", text[:20000], re.I
+            )
+        )
+        >= 5
+    )
 
 
 def _is_heading(line: str, following: str | None) -> bool:
     words = line.split()
     return (
-        0 < len(words) <= 12 and len(line) <= 90 and not line.endswith(_SENTENCE_END)
-        and line[0].isupper() and following is not None and len(following) > len(line)
+        0 < len(words) <= 12
+        and len(line) <= 90
+        and not line.endswith(_SENTENCE_END)
+        and line[0].isupper()
+        and following is not None
+        and len(following) > len(line)
     )
 
 
