@@ -113,17 +113,23 @@ def _remove(element) -> None:
     parent.remove(element)
 
 
-def _is_furniture(element) -> bool:
-    tag = _tag(element)
-    if tag in FURNITURE_TAGS:
+def _is_structural_furniture(element) -> bool:
+    """Furniture by tag, ARIA role or being hidden: what the page's structure itself says."""
+    if _tag(element) in FURNITURE_TAGS:
         return True
     if (element.get("role") or "").lower() in FURNITURE_ROLES:
         return True
     if (element.get("aria-hidden") or "").lower() == "true" or element.get("hidden") is not None:
         return True
     style = (element.get("style") or "").replace(" ", "").lower()
-    if "display:none" in style or "visibility:hidden" in style:
+    return "display:none" in style or "visibility:hidden" in style
+
+
+def _is_furniture(element) -> bool:
+    if _is_structural_furniture(element):
         return True
+    if _is_named_article_body(element):
+        return False
     return is_furniture_name(element.get("class") or "") or is_furniture_name(
         element.get("id") or ""
     )
@@ -137,18 +143,15 @@ def _paragraph_text_length(element) -> int:
     return sum(len(_normalise(p.text_content())) for p in element.iter("p"))
 
 
+def _is_named_article_body(element) -> bool:
+    if (element.get("itemprop") or "").lower() == "articlebody":
+        return True
+    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    return any(name in names for name in ARTICLE_BODY_NAMES)
+
+
 def _named_article_containers(tree) -> list:
-    found = []
-    for element in tree.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if (element.get("itemprop") or "").lower() == "articlebody":
-            found.append(element)
-            continue
-        names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-        if any(name in names for name in ARTICLE_BODY_NAMES):
-            found.append(element)
-    return found
+    return [el for el in tree.iter() if isinstance(el.tag, str) and _is_named_article_body(el)]
 
 
 def _own_text_length(element) -> int:
@@ -164,28 +167,40 @@ def _own_text_length(element) -> int:
     return total
 
 
-def _inside_furniture(element, stop) -> bool:
-    while element is not None and element is not stop:
-        if _tag(element) not in ("html", "body") and _is_furniture(element):
-            return True
-        element = element.getparent()
-    return False
+class _FurnitureMap:
+    """Which elements of a page are furniture, or inside furniture, with answers cached.
+
+    An element that holds half of the page's text is never furniture, whatever its class says:
+    pages wrap everything in containers named "has-sidebar" or "with-comments".
+    """
+
+    def __init__(self, root) -> None:
+        self._limit = 0.5 * max(_text_length(root), 1)
+        self._inside: dict = {}
+
+    def inside(self, element) -> bool:
+        if element is None or _tag(element) in ("html", "body"):
+            return False
+        known = self._inside.get(element)
+        if known is None:
+            known = (_is_furniture(element) and _text_length(element) < self._limit) or self.inside(
+                element.getparent()
+            )
+            self._inside[element] = known
+        return known
 
 
-def _best_scored(tree):
+def _best_scored(root, furniture: _FurnitureMap):
     """Readability-style scoring: text-bearing blocks credit their parent and grandparent."""
     scores: dict = {}
-    body = tree.find(".//body")
-    root = body if body is not None else tree
     for element in root.iter("p", "td", "pre", "blockquote", "div", "section", "article"):
         length = _own_text_length(element)
-        if length < 25 or _inside_furniture(element, root):
+        if length < 25 or furniture.inside(element):
             continue
         links = sum(len(_normalise(a.text_content())) for a in element.iter("a"))
         weight = length * max(0.0, 1.0 - links / max(length, 1)) + 20
-        target = (
-            element if _tag(element) in ("td", "div", "section", "article") else element.getparent()
-        )
+        parent_like = _tag(element) in ("td", "div", "section", "article")
+        target = element if parent_like else element.getparent()
         if target is None:
             continue
         scores[target] = scores.get(target, 0.0) + weight
@@ -201,9 +216,19 @@ def find_main_content(tree):
     """The element that holds the article body.
 
     A container named like an article body (itemprop=articleBody, `entry-content`, ...) wins when
-    it holds enough paragraph text; otherwise the element whose paragraphs score best.
+    it holds enough paragraph text; then the largest <article>; otherwise the element whose
+    paragraphs score best.
     """
-    named = [el for el in _named_article_containers(tree) if not _inside_furniture(el, None)]
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    furniture = _FurnitureMap(root)
+    # Class names mislead more often than structure ("modal-enabled" on the article wrapper):
+    # a container named like the article body is only ruled out by a structural ancestor.
+    named = [
+        el
+        for el in _named_article_containers(root)
+        if not any(_is_structural_furniture(a) for a in el.iterancestors() if _tag(a) != "body")
+    ]
     named = [(el, _paragraph_text_length(el) or _text_length(el) // 2) for el in named]
     named = [(el, size) for el, size in named if size >= _MIN_NAMED_BODY]
     if named:
@@ -213,10 +238,14 @@ def find_main_content(tree):
         for element, size in named:
             if size >= 0.9 * best_size:
                 return element
-    articles = [el for el in tree.iter("article") if _paragraph_text_length(el) >= _MIN_NAMED_BODY]
+    articles = [
+        el
+        for el in root.iter("article")
+        if not furniture.inside(el) and _paragraph_text_length(el) >= _MIN_NAMED_BODY
+    ]
     if articles:
         return max(articles, key=_paragraph_text_length)
-    return _best_scored(tree)
+    return _best_scored(root, furniture)
 
 
 def strip_furniture(container) -> None:
