@@ -172,3 +172,23 @@ def test_searching_a_missing_index_says_how_to_build_one(tmp_path):
         NewsIndex(str(tmp_path / "none")) as news,
     ):
         news.search("anything")
+
+
+def test_second_writer_gets_a_clear_error(pages, tmp_path):
+    from searchnews import IndexLockedError
+    from searchnews.engine import open_engine
+
+    index(pages, tmp_path / "ix")
+    engine = open_engine(str(tmp_path / "ix"))
+    holder = engine.writer()
+    try:
+        with (
+            pytest.raises(IndexLockedError, match="Another process"),
+            NewsIndex(str(tmp_path / "ix")) as news,
+        ):
+            news.index([str(pages)], jobs=1)
+    finally:
+        holder.close(commit=False)
+        engine.close()
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        assert news.count() == 4

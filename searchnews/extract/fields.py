@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from .content import Block
-from .pubdate import TEXT_DATE
+from .textdates import TEXT_DATE
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|–—·•»:]{1,2}|-{1,2})\s+")
 _BYLINE_PREFIX = re.compile(r"^\s*(?:by|von|par|por|di|door|автор|от)\s*:?\s+", re.IGNORECASE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from datetime import datetime
@@ -24,6 +25,7 @@ _BYLINE_XPATH = (
     ' | //*[contains(concat(" ", translate(@class, "AUTHOR", "author"), " "), " author")]'
 )
 _DATE_CONTEXT = 1500  # characters after the headline in which a dateline is looked for
+_DATE_WORDS = ("date", "publish", "posted", "time", "dateline")
 
 
 def parse_html(text: str):
@@ -68,6 +70,17 @@ def extract_html(text: str, url: str | None = None, *, now: datetime | None = No
     authors = unique(meta.authors or _bylines(tree))
     body_element = tree.find("body")
     page_text = element_text(body_element if body_element is not None else tree)
+    article = Article(
+        headline=headline,
+        authors=authors,
+        url=page_url,
+        site_name=site_name,
+        section=meta.section,
+        tags=unique(meta.tags),
+        description=meta.description,
+    )
+    # Before the article container is cleaned: date elements are furniture to the body.
+    _set_dates(article, meta, page_url, tree, _dateline_text(page_text, headline), now)
 
     container = find_main_content(tree)
     strip_furniture(container)
@@ -76,36 +89,44 @@ def extract_html(text: str, url: str | None = None, *, now: datetime | None = No
     body = "\n\n".join(paragraphs)
     if meta.article_body and len(body) < 0.5 * len(meta.article_body):
         body = "\n\n".join(p.strip() for p in re.split(r"\n\s*\n", meta.article_body) if p.strip())
-    article = Article(
-        headline=headline,
-        body=body,
-        headings=[block.text for block in blocks if block.kind == "heading"],
-        authors=authors,
-        url=page_url,
-        site_name=site_name,
-        section=meta.section,
-        tags=unique(meta.tags),
-        description=meta.description,
-    )
-    _set_dates(article, meta, page_url, _dateline_text(page_text, headline), now)
+    article.body = body
+    article.headings = [block.text for block in blocks if block.kind == "heading"]
     article.language = normalise_language(meta.language) or detect_language(body or page_text)
     return article
 
 
+def _dated_element_texts(tree):
+    """Short texts of elements whose class or id speaks of a date ("post-date", "published")."""
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+        if any(word in names for word in _DATE_WORDS):
+            text = element_text(element)
+            if 6 <= len(text) <= 120:
+                yield text
+
+
 def _set_dates(
-    article: Article, meta: PageMetadata, url: str | None, text: str, now: datetime | None
+    article: Article, meta: PageMetadata, url: str | None, tree, text: str, now: datetime | None
 ) -> None:
+    """Publication date: declared, else in the URL, else in a dated element or the dateline;
+    a declared modification date stands in when nothing else is found."""
     declared = choose_declared(meta.published, now=now)
-    if declared is not None:
-        article.published, article.published_source = declared.value, declared.source
-    else:
-        from_url = date_from_url(url, now=now)
-        if from_url is not None:
-            article.published, article.published_source = from_url, "url"
-        else:
-            from_text = date_from_text(text, now=now)
-            if from_text is not None:
-                article.published, article.published_source = from_text, "text"
     modified = choose_declared(meta.modified, now=now)
     if modified is not None:
         article.modified, article.modified_source = modified.value, modified.source
+    if declared is not None:
+        article.published, article.published_source = declared.value, declared.source
+        return
+    from_url = date_from_url(url, now=now)
+    if from_url is not None:
+        article.published, article.published_source = from_url, "url"
+        return
+    for candidate in itertools.chain(_dated_element_texts(tree), [text]):
+        from_text = date_from_text(candidate, now=now)
+        if from_text is not None:
+            article.published, article.published_source = from_text, "text"
+            return
+    if modified is not None:
+        article.published, article.published_source = modified.value, modified.source

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from lxml import html as lxml_html
 
 from ..dates import parse_timestamp
+from .textdates import first_date_in
 
 _ARTICLE_TYPES = {
     "newsarticle",
@@ -28,6 +29,22 @@ _ARTICLE_TYPES = {
 }
 _PUBLISHED_META = (
     "article:published_time",
+    "og:published_time",
+    "article.created",
+    "article_date_original",
+    "bt:pubdate",
+    "date_published",
+    "datecreated",
+    "dc.created",
+    "dc.date.created",
+    "originalpublicationdate",
+    "publication_date",
+    "rnews:datepublished",
+    "pub_date",
+    "ga-publish-date",
+    "release_date",
+    "content_create_date",
+    "datetime",
     "og:article:published_time",
     "article:published",
     "datepublished",
@@ -134,6 +151,14 @@ def _names(value) -> list[str]:
     return names
 
 
+def _declared_date(value):
+    """A machine-readable timestamp, or failing that a date written out ("Apr 08, 2020")."""
+    text = _text(value)
+    if not text:
+        return None
+    return parse_timestamp(text) or first_date_in(text)
+
+
 def _load_json_ld(tree) -> list[dict]:
     nodes: list[dict] = []
     for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
@@ -178,7 +203,7 @@ def _read_json_ld(nodes: list[dict], meta: PageMetadata) -> None:
             ("dateCreated", meta.published),
             ("dateModified", meta.modified),
         ):
-            value = parse_timestamp(_text(node.get(key)))
+            value = _declared_date(node.get(key))
             if value is not None:
                 target.append(DateCandidate(value, "jsonld"))
 
@@ -225,7 +250,7 @@ def _read_meta_tags(tree, meta: PageMetadata) -> None:
     for keys, target in ((_PUBLISHED_META, meta.published), (_MODIFIED_META, meta.modified)):
         for key in keys:
             for content in values.get(key, []):
-                value = parse_timestamp(content)
+                value = _declared_date(content)
                 if value is not None:
                     target.append(DateCandidate(value, "meta"))
 
@@ -234,7 +259,7 @@ def _read_time_elements(tree, meta: PageMetadata) -> None:
     for element in tree.xpath("//time[@datetime] | //*[@itemprop][@datetime or @content]"):
         prop = (element.get("itemprop") or "").lower()
         classes = (element.get("class") or "").lower()
-        value = parse_timestamp(element.get("datetime") or element.get("content"))
+        value = _declared_date(element.get("datetime") or element.get("content"))
         if value is None:
             continue
         if prop == "datemodified" or "modified" in classes:

@@ -13,7 +13,8 @@ from ..models import Article
 from .boilerplate import is_boilerplate_line
 from .fields import split_names
 from .language import detect_language
-from .pubdate import GUESSED_FLOOR, TEXT_DATE, dates_in_text, plausible
+from .pubdate import GUESSED_FLOOR, dates_in_text, plausible
+from .textdates import TEXT_DATE
 
 _FOOTER_START = re.compile(
     r"^(?:related\s+(?:articles|stories|posts|news)|leave\s+a\s+(?:reply|comment)|most\s+popular"
