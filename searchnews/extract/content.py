@@ -143,11 +143,14 @@ def _paragraph_text_length(element) -> int:
     return sum(len(_normalise(p.text_content())) for p in element.iter("p"))
 
 
+_ARTICLE_BODY_PATTERN = re.compile("|".join(re.escape(name) for name in ARTICLE_BODY_NAMES))
+
+
 def _is_named_article_body(element) -> bool:
     if (element.get("itemprop") or "").lower() == "articlebody":
         return True
-    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-    return any(name in names for name in ARTICLE_BODY_NAMES)
+    names = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return len(names) > 1 and _ARTICLE_BODY_PATTERN.search(names.lower()) is not None
 
 
 def _named_article_containers(tree) -> list:

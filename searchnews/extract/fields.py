@@ -9,7 +9,32 @@ from .content import Block
 from .textdates import TEXT_DATE
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|–—·•»:]{1,2}|-{1,2})\s+")
-_BYLINE_PREFIX = re.compile(r"^\s*(?:by|von|par|por|di|door|автор|от)\s*:?\s+", re.IGNORECASE)
+_BYLINE_PREFIX = re.compile(
+    r"^\s*(?:(?:posted|written|words|reported)\s+by|by|von|par|por|di|door|authors?|autor(?:in)?"
+    r"|автор|от)\s*:?\s+",
+    re.IGNORECASE,
+)
+_NAME_PARTICLES = {
+    "van",
+    "von",
+    "de",
+    "der",
+    "den",
+    "da",
+    "di",
+    "del",
+    "du",
+    "le",
+    "la",
+    "bin",
+    "al",
+    "el",
+    "ter",
+    "zu",
+    "y",
+    "dos",
+    "das",
+}
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\bи\b|\bі\b)\s*", re.IGNORECASE)
 _NOT_A_NAME = re.compile(r"\d|@|https?:|\bstaff\b|\bupdated\b|\bpublished\b", re.IGNORECASE)
 
@@ -39,6 +64,22 @@ def strip_site_from_title(title: str, site_name: str | None) -> str:
         if kept and len(kept) < len(parts):
             return " - ".join(kept).strip()
     return max(parts, key=len).strip()
+
+
+def site_from_title(title: str | None, headline: str) -> str | None:
+    """The site's name from a title such as 'Headline | Section | Site' or 'Site - Headline'."""
+    if not title or not headline:
+        return None
+    parts = [part.strip() for part in _TITLE_SEPARATORS.split(title) if part.strip()]
+    if len(parts) < 2:
+        parts = [part.strip() for part in title.split(": ", 1)]
+    if len(parts) < 2:
+        return None
+    if similar(parts[0], headline):
+        return parts[-1]
+    if similar(parts[-1], headline):
+        return parts[0]
+    return None
 
 
 def choose_headline(
@@ -72,9 +113,23 @@ def split_names(text: str) -> list[str]:
     names = []
     for part in _NAME_SPLIT.split(text):
         part = part.strip(" .,:")
-        if part and len(part) <= 60 and len(part.split()) <= 5 and not _NOT_A_NAME.search(part):
+        if (
+            part
+            and len(part) <= 60
+            and len(part.split()) <= 5
+            and not _NOT_A_NAME.search(part)
+            and _looks_like_a_name(part)
+        ):
             names.append(part)
     return names
+
+
+def _looks_like_a_name(text: str) -> bool:
+    """Every word capitalised, bar particles such as 'van' or 'de': 'View my profile' is no name."""
+    words = text.split()
+    return all(word[0].isupper() or word.lower() in _NAME_PARTICLES for word in words) and any(
+        word[0].isupper() for word in words
+    )
 
 
 def unique(values: list[str]) -> list[str]:

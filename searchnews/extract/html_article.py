@@ -12,20 +12,28 @@ from lxml import html as lxml_html
 
 from ..models import Article
 from .content import drop_junk, element_text, find_main_content, read_blocks, strip_furniture
-from .fields import choose_headline, site_from_url, split_names, tidy_blocks, unique
+from .fields import (
+    choose_headline,
+    site_from_title,
+    site_from_url,
+    split_names,
+    tidy_blocks,
+    unique,
+)
 from .language import detect_language, normalise_language
 from .metadata import PageMetadata, read_metadata
 from .pubdate import choose_declared, date_from_text, date_from_url
 
 log = logging.getLogger(__name__)
 
-_BYLINE_XPATH = (
-    '//*[@rel="author"] | //*[@itemprop="author"] | '
-    '//*[contains(concat(" ", translate(@class, "BYLINEAUTHOR", "bylineauthor"), " "), "byline")]'
-    ' | //*[contains(concat(" ", translate(@class, "AUTHOR", "author"), " "), " author")]'
+_TITLE_NAMES = re.compile(r"entry-title|post-title|article-title|headline")
+_BYLINE_NAMES = re.compile(r"byline|author")
+_DATE_NAMES = re.compile(r"date|publish|posted|time")
+_NAME_WORDS = r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3}"
+_BYLINE_IN_TEXT = re.compile(
+    rf"(?:^|[ (])[Bb]y ({_NAME_WORDS}(?:(?:, | and ){_NAME_WORDS})*)", re.M
 )
 _DATE_CONTEXT = 1500  # characters after the headline in which a dateline is looked for
-_DATE_WORDS = ("date", "publish", "posted", "time", "dateline")
 
 
 def parse_html(text: str):
@@ -39,13 +47,61 @@ def parse_html(text: str):
         return None
 
 
-def _bylines(tree) -> list[str]:
+class _Survey:
+    """Elements whose class, id or microdata speak of a title, a byline or a date: one walk."""
+
+    def __init__(self, tree) -> None:
+        self.titles: list = []
+        self.bylines: list = []
+        self.dated: list = []
+        comments: set = set()
+        for element in tree.iter():
+            if not isinstance(element.tag, str):
+                continue
+            names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+            prop = element.get("itemprop") or ""
+            if names == " " and not prop and not element.get("rel"):
+                if element.getparent() in comments:
+                    comments.add(element)
+                continue
+            if "comment" in names or element.getparent() in comments:
+                comments.add(element)
+                continue
+            if prop == "headline" or _TITLE_NAMES.search(names):
+                self.titles.append(element)
+            if prop == "author" or element.get("rel") == "author" or _BYLINE_NAMES.search(names):
+                self.bylines.append(element)
+            if _DATE_NAMES.search(names):
+                self.dated.append(element)
+
+
+def _signature(element) -> tuple:
+    return (element.tag, element.get("class"), element.get("itemprop"), element.get("rel"))
+
+
+def _bylines(elements: list) -> list[str]:
+    """Author names from byline elements: those like the first one that names anybody."""
     names: list[str] = []
-    for element in tree.xpath(_BYLINE_XPATH)[:6]:
-        text = element_text(element)
-        if 0 < len(text) <= 120:
-            names.extend(split_names(text))
+    first = None
+    for element in elements[:30]:
+        if first is not None and _signature(element) != first:
+            continue
+        text = " ".join(" ".join(element.itertext()).split())
+        found = split_names(text) if 0 < len(text) <= 160 else []
+        if found:
+            names.extend(found)
+            first = _signature(element)
     return names
+
+
+def _text_lines(element) -> str:
+    """Visible text with a line break between text nodes, so separate elements stay apart."""
+    return "\n".join(" ".join(text.split()) for text in element.itertext() if text.strip())
+
+
+def _byline_in_text(text: str) -> list[str]:
+    match = _BYLINE_IN_TEXT.search(text[:600])
+    return split_names(match.group(1)) if match else []
 
 
 def _dateline_text(page_text: str, headline: str) -> str:
@@ -65,11 +121,15 @@ def extract_html(text: str, url: str | None = None, *, now: datetime | None = No
     h1s = [h1 for h1 in h1s if h1]
     drop_junk(tree)
     page_url = url or meta.url
-    site_name = meta.site_name or site_from_url(page_url)
-    headline = choose_headline(meta.headline, meta.og_title, meta.title, h1s, site_name)
-    authors = unique(meta.authors or _bylines(tree))
+    site_name = meta.site_name
+    survey = _Survey(tree)
+    titled = [element_text(el) for el in survey.titles[:5]]
+    headline = choose_headline(meta.headline, meta.og_title, meta.title, h1s + titled, site_name)
+    site_name = site_name or site_from_title(meta.title, headline)
     body_element = tree.find("body")
-    page_text = element_text(body_element if body_element is not None else tree)
+    page_text = _text_lines(body_element if body_element is not None else tree)
+    dateline = _dateline_text(page_text, headline)
+    authors = unique(meta.authors or _bylines(survey.bylines) or _byline_in_text(dateline))
     article = Article(
         headline=headline,
         authors=authors,
@@ -80,7 +140,7 @@ def extract_html(text: str, url: str | None = None, *, now: datetime | None = No
         description=meta.description,
     )
     # Before the article container is cleaned: date elements are furniture to the body.
-    _set_dates(article, meta, page_url, tree, _dateline_text(page_text, headline), now)
+    _set_dates(article, meta, page_url, survey.dated, dateline, now)
 
     container = find_main_content(tree)
     strip_furniture(container)
@@ -95,20 +155,21 @@ def extract_html(text: str, url: str | None = None, *, now: datetime | None = No
     return article
 
 
-def _dated_element_texts(tree):
+def _dated_element_texts(elements: list):
     """Short texts of elements whose class or id speaks of a date ("post-date", "published")."""
-    for element in tree.iter():
-        if not isinstance(element.tag, str):
-            continue
-        names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-        if any(word in names for word in _DATE_WORDS):
-            text = element_text(element)
-            if 6 <= len(text) <= 120:
-                yield text
+    for element in elements:
+        text = element_text(element)
+        if 6 <= len(text) <= 120:
+            yield text
 
 
 def _set_dates(
-    article: Article, meta: PageMetadata, url: str | None, tree, text: str, now: datetime | None
+    article: Article,
+    meta: PageMetadata,
+    url: str | None,
+    dated: list,
+    text: str,
+    now: datetime | None,
 ) -> None:
     """Publication date: declared, else in the URL, else in a dated element or the dateline;
     a declared modification date stands in when nothing else is found."""
@@ -123,7 +184,7 @@ def _set_dates(
     if from_url is not None:
         article.published, article.published_source = from_url, "url"
         return
-    for candidate in itertools.chain(_dated_element_texts(tree), [text]):
+    for candidate in itertools.chain(_dated_element_texts(dated), [text]):
         from_text = date_from_text(candidate, now=now)
         if from_text is not None:
             article.published, article.published_source = from_text, "text"

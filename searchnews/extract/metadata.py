@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from lxml import html as lxml_html
 
 from ..dates import parse_timestamp
+from .fields import split_names
 from .textdates import first_date_in
 
 _ARTICLE_TYPES = {
@@ -27,6 +28,7 @@ _ARTICLE_TYPES = {
     "report",
     "posting",
 }
+_ORGANISATION_TYPES = {"organization", "newsmediaorganization", "corporation"}
 _PUBLISHED_META = (
     "article:published_time",
     "og:published_time",
@@ -140,11 +142,16 @@ def _json_nodes(data) -> list[dict]:
     return found
 
 
-def _names(value) -> list[str]:
-    """Author or publisher values (strings, objects, lists of either) -> names."""
+def _names(value, *, people_only: bool = False) -> list[str]:
+    """Author or publisher values (strings, objects, lists of either) -> names.
+
+    With `people_only`, organisations (an agency named as author) are left out.
+    """
     items = value if isinstance(value, list) else [value]
     names = []
     for item in items:
+        if people_only and isinstance(item, dict) and _types(item) & _ORGANISATION_TYPES:
+            continue
         name = _text(item.get("name")) if isinstance(item, dict) else _text(item)
         if name and not name.startswith(("http://", "https://")):
             names.append(name)
@@ -179,7 +186,7 @@ def _read_json_ld(nodes: list[dict], meta: PageMetadata) -> None:
     for node in articles[:1]:
         meta.headline = _text(node.get("headline")) or _text(node.get("name"))
         meta.description = meta.description or _text(node.get("description"))
-        meta.authors = _names(node.get("author"))
+        meta.authors = _names(node.get("author"), people_only=True)
         publisher = _names(node.get("publisher"))
         if publisher:
             meta.site_name = publisher[0]
@@ -242,7 +249,7 @@ def _read_meta_tags(tree, meta: PageMetadata) -> None:
             for a in values.get("author", []) + values.get("article:author", [])
             if not a.startswith(("http://", "https://"))
         ]
-        meta.authors = authors
+        meta.authors = [name for author in authors for name in split_names(author)]
     meta.url = meta.url or first("og:url")
     meta.language = meta.language or first(
         "content-language", "og:locale", "language", "dc.language"

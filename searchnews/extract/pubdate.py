@@ -53,16 +53,20 @@ def dates_in_text(text: str) -> list[tuple[datetime, int, int, bool]]:
 
 
 def date_from_text(text: str, *, now: datetime | None = None) -> datetime | None:
-    """The publication date in a page's visible text: a labelled date first, else the first one."""
-    candidates = [
-        (value, start)
+    """The publication date in a page's visible text: a labelled date first, else the first one;
+    a date labelled as an update only when the text gives no other."""
+    found = [
+        (value, start, updated)
         for value, start, _end, updated in dates_in_text(text)
-        if not updated and plausible(value, floor=GUESSED_FLOOR, now=now)
+        if plausible(value, floor=GUESSED_FLOOR, now=now)
     ]
+    candidates = [(value, start) for value, start, updated in found if not updated]
     for value, start in candidates:
         if _LABEL.search(text[max(0, start - 40) : start].rstrip(" ,:-–—(")):
             return value
-    return candidates[0][0] if candidates else None
+    if candidates:
+        return candidates[0][0]
+    return found[0][0] if found else None
 
 
 def date_from_url(url: str | None, *, now: datetime | None = None) -> datetime | None:

@@ -17,10 +17,25 @@ from .pubdate import GUESSED_FLOOR, dates_in_text, plausible
 from .textdates import TEXT_DATE
 
 _FOOTER_START = re.compile(
-    r"^(?:related\s+(?:articles|stories|posts|news)|leave\s+a\s+(?:reply|comment)|most\s+popular"
-    r"|recent\s+comments|you\s+may\s+also\s+like|more\s+(?:stories|from\b.*)|comments?"
-    r"|read\s+next|popular\s+posts|latest\s+news)$",
+    r"^(?:related(?:\s+(?:articles|stories|posts|news))?|leave\s+a\s+(?:reply|comment)"
+    r"|most\s+(?:popular|read)|recent\s+(?:comments|posts)|you\s+may\s+also\s+like"
+    r"|more\s+(?:stories|from\b.*)|comments?(?:\s*\(\d+\))?|read\s+(?:next|more)|popular\s+posts"
+    r"|latest\s+news|share\s+this(?:\s+(?:article|story|page|post))?|newsletter|about\s+us"
+    r"|follow\s+us|tags?:?.*|- ?advertisement ?-)$",
     re.IGNORECASE,
+)
+# How a site names itself at the foot of its pages: "© 2024 Name", "Name is an independent ...",
+# "Name – Culture, nightlife and city life".
+_SITE_IN_FOOTER = (
+    re.compile(
+        r"^(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*(?P<name>[^.,|]{3,50}?)"
+        r"(?:[.,|]|\s+all\s+rights\b|$)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^(?P<name>(?:The\s+)?[A-Z][\w’'&-]*(?:\s+[A-Z][\w’'&-]*){0,4})\s+(?:is|are)\s+(?:an?|the)\s"
+    ),
+    re.compile(r"^(?P<name>(?:The\s+)?[A-Z][\w’'&-]*(?:\s+[A-Z][\w’'&-]*){0,4})\s+[–—]\s+\S"),
 )
 _SENTENCE_END = (".", "!", "?", ":", ";", ",", "”", '"', "’", "'", ")", "…")
 _URL_LINE = re.compile(r"^(?:url|source|link)\s*:\s*(https?://\S+)$", re.IGNORECASE)
@@ -62,6 +77,15 @@ def _date_line(line: str, now: datetime | None) -> datetime | None:
     return None
 
 
+def _site_in_footer(lines: list[str]) -> str | None:
+    for line in reversed(lines[-12:]):
+        for pattern in _SITE_IN_FOOTER:
+            match = pattern.match(line)
+            if match:
+                return match.group("name").strip()
+    return None
+
+
 def extract_text_dump(text: str, url: str | None = None, *, now: datetime | None = None) -> Article:
     """Extract an Article from the text of a scraped page."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
@@ -96,6 +120,7 @@ def extract_text_dump(text: str, url: str | None = None, *, now: datetime | None
 
     for index, line in enumerate(lines):
         if index > len(lines) // 3 and _FOOTER_START.match(line):
+            article.site_name = _site_in_footer(lines[index:])
             lines = lines[:index]
             break
     content = [line for line in lines if not is_boilerplate_line(line)]
