@@ -15,7 +15,6 @@ from .content import drop_junk, element_text, find_main_content, read_blocks, st
 from .fields import (
     choose_headline,
     site_from_title,
-    site_from_url,
     split_names,
     tidy_blocks,
     unique,
