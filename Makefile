@@ -34,12 +34,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check searchnews tests
-	$(BIN)/ruff format --check searchnews tests
+	$(BIN)/ruff check searchnews tests benchmarks
+	$(BIN)/ruff format --check searchnews tests benchmarks
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff check --fix searchnews tests
-	$(BIN)/ruff format searchnews tests
+	$(BIN)/ruff check --fix searchnews tests benchmarks
+	$(BIN)/ruff format searchnews tests benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache
