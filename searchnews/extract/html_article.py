@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import logging
 import re
@@ -21,7 +22,7 @@ from .fields import (
 )
 from .language import detect_language, normalise_language
 from .metadata import PageMetadata, read_metadata
-from .pubdate import choose_declared, date_from_text, date_from_url
+from .pubdate import GUESSED_FLOOR, choose_dates, choose_declared
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ _BYLINE_IN_TEXT = re.compile(
     rf"(?:^|[ (])[Bb]y ({_NAME_WORDS}(?:(?:, | and ){_NAME_WORDS})*)", re.M
 )
 _DATE_CONTEXT = 1500  # characters after the headline in which a dateline is looked for
+_DATE_CONTEXT_BEFORE = 300
 
 
 def parse_html(text: str):
@@ -104,10 +106,12 @@ def _byline_in_text(text: str) -> list[str]:
 
 
 def _dateline_text(page_text: str, headline: str) -> str:
+    """The text around the headline, where a dateline stands (just above or below it)."""
     position = page_text.find(headline) if headline else -1
     if position < 0:
         return page_text
-    return page_text[position : position + len(headline) + _DATE_CONTEXT]
+    start = max(0, position - _DATE_CONTEXT_BEFORE)
+    return page_text[start : position + len(headline) + _DATE_CONTEXT]
 
 
 def extract_html(text: str, url: str | None = None, *, now: datetime | None = None) -> Article:
@@ -118,6 +122,7 @@ def extract_html(text: str, url: str | None = None, *, now: datetime | None = No
     meta = read_metadata(tree)
     h1s = [element_text(h1) for h1 in tree.iter("h1")]
     h1s = [h1 for h1 in h1s if h1]
+    untouched = None if choose_declared(meta.published, now=now) else copy.deepcopy(tree)
     drop_junk(tree)
     page_url = url or meta.url
     site_name = meta.site_name
@@ -139,7 +144,7 @@ def extract_html(text: str, url: str | None = None, *, now: datetime | None = No
         description=meta.description,
     )
     # Before the article container is cleaned: date elements are furniture to the body.
-    _set_dates(article, meta, page_url, survey.dated, dateline, now)
+    _set_dates(article, meta, page_url, survey.dated, dateline, now, untouched)
 
     container = find_main_content(tree)
     strip_furniture(container)
@@ -162,6 +167,20 @@ def _dated_element_texts(elements: list):
             yield text
 
 
+def _htmldate(tree, url, now):
+    from htmldate import find_date
+
+    found = find_date(
+        tree,
+        url=url,
+        original_date=True,
+        extensive_search=False,
+        min_date=GUESSED_FLOOR,
+        max_date=now or datetime.now(),
+    )
+    return datetime.fromisoformat(found) if found else None
+
+
 def _set_dates(
     article: Article,
     meta: PageMetadata,
@@ -169,24 +188,18 @@ def _set_dates(
     dated: list,
     text: str,
     now: datetime | None,
+    untouched=None,
 ) -> None:
-    """Publication date: declared, else in the URL, else in a dated element or the dateline;
-    a declared modification date stands in when nothing else is found."""
-    declared = choose_declared(meta.published, now=now)
-    modified = choose_declared(meta.modified, now=now)
+    published, modified = choose_dates(
+        meta.published,
+        meta.modified,
+        url=url,
+        texts=itertools.chain(_dated_element_texts(dated), [text]),
+        now=now,
+        guess=(lambda: _htmldate(untouched, url, now)) if untouched is not None else None,
+        dateline=text,
+    )
+    if published is not None:
+        article.published, article.published_source = published.value, published.source
     if modified is not None:
         article.modified, article.modified_source = modified.value, modified.source
-    if declared is not None:
-        article.published, article.published_source = declared.value, declared.source
-        return
-    from_url = date_from_url(url, now=now)
-    if from_url is not None:
-        article.published, article.published_source = from_url, "url"
-        return
-    for candidate in itertools.chain(_dated_element_texts(dated), [text]):
-        from_text = date_from_text(candidate, now=now)
-        if from_text is not None:
-            article.published, article.published_source = from_text, "text"
-            return
-    if modified is not None:
-        article.published, article.published_source = modified.value, modified.source

@@ -262,17 +262,67 @@ def _read_meta_tags(tree, meta: PageMetadata) -> None:
                     target.append(DateCandidate(value, "meta"))
 
 
+_DATE_ATTRIBUTES = (
+    "datetime",
+    "content",
+    "title",
+    "data-date-time",
+    "data-published",
+    "data-date",
+    "data-timestamp",
+)
+_MARKED_DATES = (
+    "//time[@datetime] | //*[@itemprop][@datetime or @content] | //abbr[@title][@class]"
+    " | //*[@property][@content][not(self::meta)] | //*[@dc:date]"
+    " | //*[@data-date-time or @data-published]"
+)
+_SCRIPT_DATE = re.compile(
+    r'"(?P<key>datePublished|publishedDate|published_at|publishDate|pubDate|date_published'
+    r'|firstPublished|publishedAt|dateModified|modifiedDate|updated_at)"\s*:\s*"(?P<value>[^"]{8,40})"'
+)
+_SCRIPT_MODIFIED_KEYS = {"dateModified", "modifiedDate", "updated_at"}
+
+
 def _read_time_elements(tree, meta: PageMetadata) -> None:
-    for element in tree.xpath("//time[@datetime] | //*[@itemprop][@datetime or @content]"):
-        prop = (element.get("itemprop") or "").lower()
+    """Dates marked up in the page body: <time>, microdata, RDFa, Blogger's <abbr>, data-*."""
+    for element in tree.xpath(_MARKED_DATES, namespaces={"dc": "http://purl.org/dc/elements/1.1/"}):
+        prop = f"{element.get('itemprop') or ''} {element.get('property') or ''}".lower()
         classes = (element.get("class") or "").lower()
-        value = _declared_date(element.get("datetime") or element.get("content"))
+        if element.tag == "abbr" and "published" not in classes and "updated" not in classes:
+            continue
+        if element.get("property") and "date" not in prop:
+            continue
+        raw = next((element.get(name) for name in _DATE_ATTRIBUTES if element.get(name)), None)
+        raw = raw or element.get("{http://purl.org/dc/elements/1.1/}date")
+        value = _declared_date(raw)
         if value is None:
             continue
-        if prop == "datemodified" or "modified" in classes:
+        if (
+            "modified" in prop
+            or "modified" in classes
+            or (element.tag == "abbr" and "updated" in classes)
+        ):
             meta.modified.append(DateCandidate(value, "time"))
-        elif prop in ("datepublished", "datecreated") or element.tag == "time":
+        else:
             meta.published.append(DateCandidate(value, "time"))
+
+
+def _read_script_data(tree, meta: PageMetadata) -> None:
+    """Publication dates in the JSON state that script-driven pages embed (Next.js and kin)."""
+    for script in tree.iter("script"):
+        text = script.text or ""
+        if "ld+json" in (script.get("type") or "") or len(text) < 20:
+            continue
+        for match in _SCRIPT_DATE.finditer(text):
+            value = _declared_date(match.group("value"))
+            if value is None:
+                continue
+            target = (
+                meta.modified if match.group("key") in _SCRIPT_MODIFIED_KEYS else meta.published
+            )
+            target.append(DateCandidate(value, "meta"))
+            if target is meta.published:
+                return
 
 
 def read_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
@@ -281,6 +331,7 @@ def read_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
     _read_json_ld(_load_json_ld(tree), meta)
     _read_meta_tags(tree, meta)
     _read_time_elements(tree, meta)
+    _read_script_data(tree, meta)
     titles = tree.xpath("//title")
     if titles:
         meta.title = _text(titles[0].text_content())

@@ -41,19 +41,16 @@ _SENTENCE_END = (".", "!", "?", ":", ";", ",", "”", '"', "’", "'", ")", "…
 _URL_LINE = re.compile(r"^(?:url|source|link)\s*:\s*(https?://\S+)$", re.IGNORECASE)
 
 
+_DOCUMENT_TAG = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
+_COMMON_TAG = re.compile(
+    r"</?(?:p|div|span|a|br|table|td|article|h[1-6]|style|script|meta)\b[^>]*>", re.IGNORECASE
+)
+
+
 def looks_like_html(text: str) -> bool:
     """Whether text is markup (a page) rather than a plain-text dump."""
-    head = text[:2000].lower()
-    if re.search(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", head):
-        return True
-    return (
-        len(
-            re.findall(
-                r"</?(?:p|div|span|a|br|table|td|article|h[1-6])\b[^>]*>", text[:20000], re.I
-            )
-        )
-        >= 5
-    )
+    head = text[:65536]
+    return _DOCUMENT_TAG.search(head) is not None or len(_COMMON_TAG.findall(head)) >= 5
 
 
 def _is_heading(line: str, following: str | None) -> bool:
