@@ -173,20 +173,28 @@ def _own_text_length(element) -> int:
 class _FurnitureMap:
     """Which elements of a page are furniture, or inside furniture, with answers cached.
 
-    An element that holds half of the page's text is never furniture, whatever its class says:
-    pages wrap everything in containers named "has-sidebar" or "with-comments".
+    An element that holds half of the page's text or paragraphs is never furniture, whatever its
+    class says: pages wrap everything in containers named "has-sidebar" or "with-comments".
     """
 
     def __init__(self, root) -> None:
         self._limit = 0.5 * max(_text_length(root), 1)
+        self._paragraph_limit = 0.5 * max(_paragraph_text_length(root), 1)
         self._inside: dict = {}
+
+    def _is_wrapper(self, element) -> bool:
+        """Holds half the page's text, or half its paragraph text: the article's wrapper."""
+        return (
+            _text_length(element) >= self._limit
+            or _paragraph_text_length(element) >= self._paragraph_limit
+        )
 
     def inside(self, element) -> bool:
         if element is None or _tag(element) in ("html", "body"):
             return False
         known = self._inside.get(element)
         if known is None:
-            known = (_is_furniture(element) and _text_length(element) < self._limit) or self.inside(
+            known = (_is_furniture(element) and not self._is_wrapper(element)) or self.inside(
                 element.getparent()
             )
             self._inside[element] = known
