@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INDEX ?= index
 CORPUS ?= corpus
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench bench-extract clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || \
@@ -20,6 +20,10 @@ $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) -e '.[test]'
+	@touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PIP) -e '.[bench]'
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
@@ -40,6 +44,12 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix searchnews tests benchmarks
 	$(BIN)/ruff format searchnews tests benchmarks
+
+# Benchmarks print Markdown tables; they skip with a message when ../shared/data is absent.
+bench: bench-extract
+
+bench-extract: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/bench_extract.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 
 from .engine import Document, Engine, FileState
 from .extract import extract_article
@@ -102,7 +103,8 @@ def _process(task: _Task) -> _Outcome:
         kind = binary_kind(data)
         if kind is not None:
             return _Outcome(task.path, error=f"not a page: the file holds {kind}")
-        article = extract_article(data)
+        # The file's time is when the page was saved: no page can be published after that.
+        article = extract_article(data, now=datetime.fromtimestamp(stat.st_mtime))
     except OSError as error:
         return _Outcome(task.path, error=str(error))
     except Exception as error:  # a page must never stop the run: report it and go on

@@ -29,6 +29,7 @@ class Article:
     description: str | None = None
     published_source: str | None = None
     modified_source: str | None = None
+    mentioned_dates: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """JSON-ready fields; dates as ISO 8601 strings or None."""
@@ -47,6 +48,7 @@ class Article:
             "section": self.section,
             "tags": list(self.tags),
             "description": self.description,
+            "mentioned_dates": list(self.mentioned_dates),
         }
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from ..models import Article
 from .decode import decode_page
 from .html_article import extract_html
+from .mentions import mentioned_dates
 from .text_dump import extract_text_dump, looks_like_html
 
 __all__ = ["decode_page", "extract_article"]
@@ -24,5 +25,10 @@ def extract_article(
     text, _encoding = decode_page(html)
     text = text.replace("\x00", "")
     if looks_like_html(text):
-        return extract_html(text, url, now=now)
-    return extract_text_dump(text, url, now=now)
+        article = extract_html(text, url, now=now)
+    else:
+        article = extract_text_dump(text, url, now=now)
+    article.mentioned_dates = mentioned_dates(
+        f"{article.headline}\n{article.body}", article.published
+    )
+    return article

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-_MONTHS = {
+MONTHS = {
     # English
     "january": 1,
     "february": 2,
@@ -110,13 +110,13 @@ _MONTHS = {
     "листопада": 11,
     "грудня": 12,
 }
-_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY_MONTH_YEAR = (
-    rf"(?P<d1>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?P<m1>{_MONTH_NAMES})\.?,?\s+"
+    rf"(?P<d1>\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?P<m1>{MONTH_NAMES})\.?,?\s+"
     rf"(?:de\s+)?(?P<y1>\d{{4}})"
 )
 _MONTH_DAY_YEAR = (
-    rf"(?P<m2>{_MONTH_NAMES})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})"
+    rf"(?P<m2>{MONTH_NAMES})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})"
 )
 _ISO_DAY = r"(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})"
 _NUMERIC_DAY = r"(?P<a4>\d{1,2})(?P<sep>[./])(?P<b4>\d{1,2})(?P=sep)(?P<y4>\d{4})"
@@ -136,9 +136,9 @@ def valid_day(year: int, month: int, day: int) -> datetime | None:
 def match_to_datetime(match: re.Match) -> datetime | None:
     groups = match.groupdict()
     if groups["y1"]:
-        return valid_day(int(groups["y1"]), _MONTHS[groups["m1"].lower()], int(groups["d1"]))
+        return valid_day(int(groups["y1"]), MONTHS[groups["m1"].lower()], int(groups["d1"]))
     if groups["y2"]:
-        return valid_day(int(groups["y2"]), _MONTHS[groups["m2"].lower()], int(groups["d2"]))
+        return valid_day(int(groups["y2"]), MONTHS[groups["m2"].lower()], int(groups["d2"]))
     if groups["y3"]:
         return valid_day(int(groups["y3"]), int(groups["m3"]), int(groups["d3"]))
     first, second, year = int(groups["a4"]), int(groups["b4"]), int(groups["y4"])
