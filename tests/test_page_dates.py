@@ -23,7 +23,8 @@ def page(head: str = "", body: str = BODY, url_path: str = "/story") -> str:
     return (
         "<html><head><title>Harbour plan</title>"
         f'<link rel="canonical" href="https://example.org{url_path}">'
-        f"{head}</head><body><h1>Harbour plan</h1><div class='article-body'>{body}</div></body></html>"
+        f"{head}</head><body><h1>Harbour plan</h1>"
+        f"<div class='article-body'>{body}</div></body></html>"
     )
 
 

@@ -80,7 +80,10 @@ def _precision(found: date, unit: str | None) -> str:
 
 
 def mentioned_dates(text: str, published: datetime | None = None) -> list[str]:
-    """The dates `text` mentions, sorted and unique; relative ones only when `published` is known."""
+    """The dates `text` mentions, sorted and unique.
+
+    Relative mentions ("Thursday", "a week ago") are resolved only when `published` is known.
+    """
     found: set[str] = set()
     taken: list[tuple[int, int]] = []
     base = published.date() if published else None
