@@ -190,14 +190,19 @@ class _FurnitureMap:
         )
 
     def inside(self, element) -> bool:
-        if element is None or _tag(element) in ("html", "body"):
-            return False
-        known = self._inside.get(element)
-        if known is None:
-            known = (_is_furniture(element) and not self._is_wrapper(element)) or self.inside(
-                element.getparent()
-            )
-            self._inside[element] = known
+        # Walk up iteratively: pages can nest thousands of elements deep.
+        chain = []
+        while element is not None and _tag(element) not in ("html", "body"):
+            known = self._inside.get(element)
+            if known is not None:
+                break
+            chain.append(element)
+            element = element.getparent()
+        else:
+            known = False
+        for link in reversed(chain):
+            known = known or (_is_furniture(link) and not self._is_wrapper(link))
+            self._inside[link] = known
         return known
 
 
@@ -265,17 +270,15 @@ def strip_furniture(container) -> None:
     An element holding most of the container's text is a wrapper, not furniture, and is kept.
     """
     limit = 0.6 * max(_text_length(container), 1)
-
-    def visit(element) -> None:
-        for child in list(element):
+    stack = [container]
+    while stack:
+        for child in list(stack.pop()):
             if not isinstance(child.tag, str):
                 continue
             if _is_furniture(child) and _text_length(child) < limit:
                 _remove(child)
             else:
-                visit(child)
-
-    visit(container)
+                stack.append(child)
 
 
 class _BlockWriter:
@@ -293,26 +296,36 @@ class _BlockWriter:
         self._parts = []
         self._link_chars = 0
 
-    def walk(self, element, in_link: bool = False) -> None:
-        tag = _tag(element)
-        if tag in HEADING_TAGS or tag == "h1":
-            self.flush()
-            text = _normalise(element.text_content())
-            if text:
-                kind = "heading" if len(text) <= 200 else "paragraph"
-                self.blocks.append(Block(kind if tag != "h1" else "title", text))
-            return
-        block = tag in BLOCK_TAGS
-        if block or tag == "br":
-            self.flush()
-        link = in_link or tag == "a"
-        self._add(element.text, link)
-        for child in element:
-            if isinstance(child.tag, str):
-                self.walk(child, link)
-            self._add(child.tail, link)
-        if block:
-            self.flush()
+    def walk(self, root) -> None:
+        """Visit the tree in document order without recursion (pages nest arbitrarily deep)."""
+        stack: list[tuple] = [(root, False, False)]
+        while stack:
+            element, leaving, outer_link = stack.pop()
+            tag = _tag(element)
+            if leaving:
+                if tag in BLOCK_TAGS:
+                    self.flush()
+                if element is not root:
+                    self._add(element.tail, outer_link)
+                continue
+            if not tag:
+                self._add(element.tail, outer_link)
+                continue
+            if tag in HEADING_TAGS or tag == "h1":
+                self.flush()
+                text = _normalise(element.text_content())
+                if text:
+                    kind = "heading" if len(text) <= 200 else "paragraph"
+                    self.blocks.append(Block(kind if tag != "h1" else "title", text))
+                if element is not root:
+                    self._add(element.tail, outer_link)
+                continue
+            if tag in BLOCK_TAGS or tag == "br":
+                self.flush()
+            link = outer_link or tag == "a"
+            self._add(element.text, link)
+            stack.append((element, True, outer_link))
+            stack.extend((child, False, link) for child in reversed(element))
 
     def _add(self, text: str | None, in_link: bool) -> None:
         if text:

@@ -103,7 +103,9 @@ def choose_headline(
     for h1 in h1s:
         if len(h1.split()) >= 3 and not (site_name and similar(h1, site_name)):
             return h1
-    return strip_site_from_title(title, site_name) if title else ""
+    if title:
+        return strip_site_from_title(title, site_name)
+    return next((h1 for h1 in h1s if not (site_name and similar(h1, site_name))), "")
 
 
 def split_names(text: str) -> list[str]:

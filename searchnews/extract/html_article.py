@@ -167,17 +167,21 @@ def _dated_element_texts(elements: list):
             yield text
 
 
-def _htmldate(tree, url, now):
-    from htmldate import find_date
+def _htmldate(tree, url, now) -> datetime | None:
+    """htmldate's reading of the page, for pages that declare no date of their own."""
+    from htmldate import find_date  # imports dateparser: only pages without metadata need it
 
-    found = find_date(
-        tree,
-        url=url,
-        original_date=True,
-        extensive_search=False,
-        min_date=GUESSED_FLOOR,
-        max_date=now or datetime.now(),
-    )
+    try:
+        found = find_date(
+            tree,
+            url=url,
+            original_date=True,
+            extensive_search=False,
+            min_date=GUESSED_FLOOR,
+            max_date=now or datetime.now(),
+        )
+    except (RecursionError, ValueError, TypeError):
+        return None
     return datetime.fromisoformat(found) if found else None
 
 
