@@ -19,7 +19,7 @@ DEEP = "<html><body>" + "<div>" * 10000 + "<p>deep text</p>" + "</div>" * 10000 
         "<html><body>" + "<span>" * 5000 + "x" + "</span>" * 5000 + "</body></html>",
         DEEP,
         b"<html><head><meta charset='no-such-charset'></head><body><p>text</p></body></html>",
-        b'<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": [[[</script>',
+        b'<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": [[</script>',
         b"<html><body><time datetime='9999-99-99'>soon</time></body></html>",
         "\ufeff<p>a byte-order mark and UTF-16</p>".encode("utf-16"),
         b"<?xml version='1.0' encoding='utf-8'?><html><body><p>xhtml page</p></body></html>",
