@@ -99,6 +99,7 @@ class Hit:
     score: float
     snippets: list[Snippet] = field(default_factory=list)
     headline_match: Snippet | None = None
+    published_source: str | None = None
 
     def to_dict(self) -> dict:
         """The JSON contract of a hit (see the README)."""
@@ -109,6 +110,7 @@ class Hit:
             "headline": self.headline,
             "headline_html": (self.headline_match or Snippet(self.headline)).to_html(),
             "published": _iso(self.published),
+            "published_source": self.published_source,
             "site_name": self.site_name,
             "score": round(self.score, 4),
             "snippets": [snippet.to_html() for snippet in self.snippets],

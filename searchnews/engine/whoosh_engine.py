@@ -205,6 +205,7 @@ class WhooshEngine(Engine):
                                 stored.get("body", ""), body_plan, request.snippets
                             ),
                             headline_match=mark(stored.get("headline", ""), headline_plan),
+                            published_source=record.get("published_source"),
                         )
                     )
         return SearchResults(request.text, total, request.page, request.limit, hits)
