@@ -1,6 +1,7 @@
 """searchnews: full-text search for news archives."""
 
 from .errors import (
+    ArticleNotFoundError,
     ExtractionError,
     IndexLockedError,
     IndexNotFoundError,
@@ -13,6 +14,7 @@ from .newsindex import NewsIndex
 
 __all__ = [
     "Article",
+    "ArticleNotFoundError",
     "ExtractionError",
     "Failure",
     "Hit",

@@ -11,10 +11,11 @@ import sys
 
 import click
 
+from .dates import date_bound
 from .errors import QueryError, SearchnewsError
 from .extract import extract_article
 from .indexer import read_page_bytes
-from .models import IndexReport, SearchResults, Snippet
+from .models import FacetValue, IndexReport, SearchResults, Snippet
 from .newsindex import NewsIndex
 
 DEFAULT_INDEX = "index"
@@ -145,6 +146,23 @@ def _print_report(report: IndexReport, total: int, index_dir: str) -> None:
     default=None,
     help="Order of hits [default: relevance, or newest with no QUERY].",
 )
+@click.option(
+    "--facets",
+    is_flag=True,
+    help="Also count matches by site, section, month and top people, orgs, places.",
+)
+@click.option(
+    "--no-collapse",
+    is_flag=True,
+    help="Show every copy of a syndicated story instead of one hit per story.",
+)
+@click.option("--explain", is_flag=True, help="Show how the query was understood, then search.")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="Read relative dates ('last week') as of DATE instead of today.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @reports_errors
 def search(
@@ -155,11 +173,18 @@ def search(
     since: str | None,
     until: str | None,
     sort: str | None,
+    facets: bool,
+    no_collapse: bool,
+    explain: bool,
+    as_of: str | None,
     as_json: bool,
 ) -> None:
     """Search the index. With no QUERY, list the articles in the date range."""
     text = " ".join(query)
+    moment = date_bound(as_of, end=False) if as_of else None
     with NewsIndex(index_dir) as news:
+        if explain and not as_json:
+            click.echo(NewsIndex.explain(text, as_of=moment) + "\n")
         results = news.search(
             text,
             since=since,
@@ -167,7 +192,31 @@ def search(
             limit=limit,
             page=page,
             sort=sort or ("relevance" if text.strip() else "newest"),
+            facets=facets,
+            collapse=not no_collapse,
+            as_of=moment,
         )
+    if as_json:
+        data = results.to_dict()
+        if explain:
+            data["explain"] = NewsIndex.explain(text, as_of=moment)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    _print_results(results)
+    if results.facets:
+        _print_facets(results.facets)
+
+
+@main.command()
+@click.argument("article_id")
+@index_option
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@reports_errors
+def similar(article_id: str, index_dir: str, limit: int, as_json: bool) -> None:
+    """Articles most like the one with ARTICLE_ID (an id from search results)."""
+    with NewsIndex(index_dir) as news:
+        results = news.similar(article_id, limit=limit)
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -186,16 +235,35 @@ def _styled(snippet: Snippet) -> str:
     return "".join(parts)
 
 
+def _print_facets(facets: dict[str, list[FacetValue]]) -> None:
+    for name, values in facets.items():
+        if not values:
+            continue
+        click.echo(click.style(f"{name}:", bold=True))
+        if name == "month":
+            width = max(value.count for value in values)
+            for value in values:
+                bar = "█" * max(1, round(30 * value.count / width))
+                click.echo(f"  {value.value}  {bar} {value.count}")
+        else:
+            click.echo("  " + ", ".join(f"{value.value} ({value.count})" for value in values))
+
+
 def _print_results(results: SearchResults) -> None:
     if results.total == 0:
         click.echo("No articles found.")
+        if results.suggestion:
+            click.echo(f"Did you mean: {results.suggestion}")
         return
     first = (results.page - 1) * results.limit + 1
     last = first + len(results.hits) - 1
+    count = f"{results.total} articles"
+    if results.articles is not None and results.articles != results.total:
+        count = f"{results.total} stories ({results.articles} articles with copies)"
     if results.hits:
-        click.echo(f"{results.total} articles; showing {first}-{last}.\n")
+        click.echo(f"{count}; showing {first}-{last}.\n")
     else:
-        click.echo(f"{results.total} articles; page {results.page} is past the last page.")
+        click.echo(f"{count}; page {results.page} is past the last page.")
     for number, hit in enumerate(results.hits, start=first):
         date = hit.published.date().isoformat() if hit.published else "undated"
         headline = _styled(hit.headline_match) if hit.headline_match else hit.headline
@@ -203,6 +271,9 @@ def _print_results(results: SearchResults) -> None:
         click.echo(f"   {date} · {hit.site_name or 'unknown site'} · {_display_path(hit.path)}")
         for snippet in hit.snippets:
             click.echo(f"   {_styled(snippet)}")
+        if hit.duplicates:
+            sites = ", ".join(copy.site_name or _display_path(copy.path) for copy in hit.duplicates)
+            click.echo(f"   + {len(hit.duplicates)} more copies: {sites}")
         click.echo()
 
 

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 
 from .errors import QueryError
+from .extract.textdates import MONTHS
 
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 _YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 _DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _ISO_LIKE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}")
 _COMPACT_DAY = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?Z?\s*$")
+
+_MONTH_YEAR = re.compile(r"^\s*(?P<month>[^\W\d_]+)\.?\s+(?P<year>\d{4})\s*$")
 
 DATE_HINT = "write YYYY, YYYY-MM, YYYY-MM-DD or an expression such as 'last week' or '3 days ago'"
 
@@ -114,6 +117,11 @@ def date_bound(text: str, *, end: bool, as_of: datetime | None = None) -> dateti
         if found is None:
             raise QueryError(f"Cannot read the date {text!r}: there is no such day.")
         return _day_end(found) if end else _day_start(found)
+    month_year = _MONTH_YEAR.match(value)
+    if month_year and month_year.group("month").lower() in MONTHS:
+        number, month = int(month_year.group("year")), MONTHS[month_year.group("month").lower()]
+        last = calendar.monthrange(number, month)[1]
+        return _day_end(date(number, month, last)) if end else _day_start(date(number, month, 1))
     parsed = parse_natural(value, as_of=as_of)
     if parsed is None:
         raise QueryError(f"Cannot read the date {text!r}: {DATE_HINT}.")
@@ -124,11 +132,83 @@ def date_range(
     since: str | None, until: str | None, *, as_of: datetime | None = None
 ) -> tuple[datetime | None, datetime | None]:
     """Both bounds of a date filter, checked to be in order. Either may be None (open)."""
-    start = date_bound(since, end=False, as_of=as_of) if since else None
-    stop = date_bound(until, end=True, as_of=as_of) if until else None
+    start = period(since, as_of=as_of)[0] if since else None
+    stop = period(until, as_of=as_of)[1] if until else None
     if start and stop and start > stop:
         raise QueryError(
             f"The date range is inverted: {since!r} comes after {until!r}; "
             "put the earlier date first."
         )
     return start, stop
+
+
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+}
+_ROLLING = re.compile(
+    r"^(?:the\s+|in\s+the\s+)?(?:last|past|previous)\s+(?:(?P<count>\d+|[a-z]+)\s+)?"
+    r"(?P<unit>day|week|month|year)s?$"
+)
+_THIS = re.compile(r"^this\s+(?P<unit>week|month|year)$")
+_SINCE = re.compile(r"^since\s+(?P<rest>.+)$")
+
+
+def _months_back(moment: date, months: int) -> date:
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return date(year, month + 1, day)
+
+
+def period(text: str, *, as_of: datetime | None = None) -> tuple[datetime, datetime]:
+    """The span of time a date expression names, as (first moment, last moment).
+
+    `2024`, `2024-07` and `2024-07-04` are the whole year, month or day; `last week`,
+    `past 3 months` are rolling windows that end today; `this month` runs from its first day to
+    today; `since March 2024` from then to today; anything else dateparser reads (`yesterday`,
+    `3 days ago`, `4 July 2024`, `monday`) is the one day it names. Raises QueryError.
+    """
+    value = " ".join(text.strip().lower().split())
+    today = (as_of or datetime.now()).date()
+    if _YEAR.match(value) or _YEAR_MONTH.match(value) or _DAY.match(value):
+        return date_bound(value, end=False), date_bound(value, end=True)
+    rolling = _ROLLING.match(value)
+    if rolling:
+        count_text = rolling.group("count") or "1"
+        count = int(count_text) if count_text.isdigit() else _NUMBER_WORDS.get(count_text)
+        if count is None:
+            raise QueryError(f"Cannot read the date {text!r}: {DATE_HINT}.")
+        unit = rolling.group("unit")
+        if unit == "day":
+            start = today - timedelta(days=count)
+        elif unit == "week":
+            start = today - timedelta(weeks=count)
+        else:
+            start = _months_back(today, count * (12 if unit == "year" else 1))
+        return _day_start(start), _day_end(today)
+    this = _THIS.match(value)
+    if this:
+        unit = this.group("unit")
+        if unit == "week":
+            start = today - timedelta(days=today.weekday())
+        elif unit == "month":
+            start = today.replace(day=1)
+        else:
+            start = today.replace(month=1, day=1)
+        return _day_start(start), _day_end(today)
+    since = _SINCE.match(value)
+    if since:
+        return date_bound(since.group("rest"), end=False, as_of=as_of), _day_end(today)
+    return date_bound(value, end=False, as_of=as_of), date_bound(value, end=True, as_of=as_of)

@@ -24,3 +24,7 @@ class IndexLockedError(SearchnewsError):
 
 class ExtractionError(SearchnewsError):
     """A file that cannot be turned into an article (unreadable, not a page, corrupt archive)."""
+
+
+class ArticleNotFoundError(SearchnewsError):
+    """No article with the given id in the index."""

@@ -12,7 +12,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from .engine import Document, Engine, FileState
+from .duplicates import DuplicateFinder, sketch
+from .engine import Document, Engine, FileState, document_id
 from .extract import extract_article
 from .extract.decode import binary_kind
 from .models import Article, Failure, IndexReport
@@ -36,6 +37,7 @@ class _Outcome:
     path: str
     state: FileState | None = None
     article: Article | None = None
+    sketch: tuple[int, ...] = ()
     unchanged: bool = False
     error: str | None = None
 
@@ -112,7 +114,7 @@ def _process(task: _Task) -> _Outcome:
         return _Outcome(task.path, error=f"extraction failed ({type(error).__name__}: {error})")
     if not article.headline and not article.body:
         return _Outcome(task.path, error="no article text found")
-    return _Outcome(task.path, state, article)
+    return _Outcome(task.path, state, article, sketch(article.body))
 
 
 def _outcomes(tasks: list[_Task], jobs: int) -> Iterator[_Outcome]:
@@ -151,6 +153,7 @@ def update_index(
     doomed = _pruned(known, paths, roots) if prune else []
     if progress:
         progress(0, len(tasks))
+    duplicates = DuplicateFinder(engine.sketches_like)
     writer = engine.writer()
     committed = False
     try:
@@ -160,7 +163,8 @@ def update_index(
             elif outcome.unchanged:
                 report.unchanged += 1
             else:
-                writer.put(Document(outcome.state, outcome.article))
+                key = duplicates.key_for(document_id(outcome.path), outcome.sketch)
+                writer.put(Document(outcome.state, outcome.article, outcome.sketch, key))
                 if outcome.path in known:
                     report.updated += 1
                 else:

@@ -30,6 +30,9 @@ class Article:
     published_source: str | None = None
     modified_source: str | None = None
     mentioned_dates: list[str] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """JSON-ready fields; dates as ISO 8601 strings or None."""
@@ -49,6 +52,9 @@ class Article:
             "tags": list(self.tags),
             "description": self.description,
             "mentioned_dates": list(self.mentioned_dates),
+            "people": list(self.people),
+            "orgs": list(self.orgs),
+            "places": list(self.places),
         }
 
 
@@ -87,6 +93,39 @@ class Snippet:
 
 
 @dataclass
+class Copy:
+    """Another copy of a hit's story (the same text published elsewhere)."""
+
+    id: str
+    path: str
+    url: str | None
+    headline: str
+    published: datetime | None
+    site_name: str | None
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "path": self.path,
+            "url": self.url,
+            "headline": self.headline,
+            "published": _iso(self.published),
+            "site_name": self.site_name,
+        }
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet and how many matching articles have it."""
+
+    value: str
+    count: int
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "count": self.count}
+
+
+@dataclass
 class Hit:
     """One article in a result list."""
 
@@ -100,6 +139,7 @@ class Hit:
     snippets: list[Snippet] = field(default_factory=list)
     headline_match: Snippet | None = None
     published_source: str | None = None
+    duplicates: list[Copy] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The JSON contract of a hit (see the README)."""
@@ -114,18 +154,26 @@ class Hit:
             "site_name": self.site_name,
             "score": round(self.score, 4),
             "snippets": [snippet.to_html() for snippet in self.snippets],
+            "duplicates": [copy.to_dict() for copy in self.duplicates],
         }
 
 
 @dataclass
 class SearchResults:
-    """One page of hits for a query, with the total number of matching articles."""
+    """One page of hits for a query.
+
+    `total` counts hits over all pages (one per story when copies are collapsed); `articles`
+    counts every matching article, copies included.
+    """
 
     query: str
     total: int
     page: int
     limit: int
     hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[FacetValue]] | None = None
+    suggestion: str | None = None
+    articles: int | None = None
 
     @property
     def pages(self) -> int:
@@ -137,9 +185,16 @@ class SearchResults:
         return {
             "query": self.query,
             "total": self.total,
+            "articles": self.articles if self.articles is not None else self.total,
             "page": self.page,
             "limit": self.limit,
             "hits": [hit.to_dict() for hit in self.hits],
+            "facets": (
+                {name: [v.to_dict() for v in values] for name, values in self.facets.items()}
+                if self.facets is not None
+                else None
+            ),
+            "suggestion": self.suggestion,
         }
 
 

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from .dates import date_range
 from .engine import SORTS, Engine, SearchRequest, open_engine
-from .errors import QueryError
+from .errors import ArticleNotFoundError, QueryError
 from .indexer import Progress, update_index
 from .models import Article, IndexReport, SearchResults
-from .query import parse_query
+from .query import explain, parse_query
 
 MAX_LIMIT = 1000
 
@@ -61,13 +61,18 @@ class NewsIndex:
         limit: int = 10,
         page: int = 1,
         sort: str = "relevance",
+        facets: bool = False,
+        collapse: bool = True,
         as_of: datetime | None = None,
     ) -> SearchResults:
         """Search the index.
 
         `query` uses the query language of the README (an empty query lists every article);
         `since`/`until` bound the publication date, inclusive (`2024`, `2024-07`, `2024-07-04`
-        or an expression such as "last week", relative to `as_of`). Raises QueryError.
+        or an expression such as "last week", relative to `as_of`, default now). `facets` adds
+        counts by site, section, month and top entities over all matching articles; `collapse`
+        shows syndicated copies of a story as one hit that lists the others. When nothing
+        matches, `suggestion` may hold a respelt query. Raises QueryError.
         """
         if sort not in SORTS:
             raise QueryError(f"Unknown sort {sort!r}: use one of {', '.join(SORTS)}.")
@@ -76,8 +81,35 @@ class NewsIndex:
         if page < 1:
             raise QueryError("The page number starts at 1.")
         start, stop = date_range(since, until, as_of=as_of)
-        request = SearchRequest(parse_query(query), query or "", start, stop, limit, page, sort)
-        return self._open().search(request)
+        request = SearchRequest(
+            parse_query(query, as_of=as_of),
+            query or "",
+            start,
+            stop,
+            limit,
+            page,
+            sort,
+            facets=facets,
+            collapse=collapse,
+        )
+        engine = self._open()
+        results = engine.search(request)
+        if results.total == 0 and query and query.strip():
+            results.suggestion = engine.suggest(query)
+        return results
+
+    def similar(self, doc_id: str, *, limit: int = 10) -> SearchResults:
+        """Articles most like the one with this id (more like this); its copies left out."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise QueryError(f"The limit must be between 1 and {MAX_LIMIT}.")
+        if self._open().article(doc_id) is None:
+            raise ArticleNotFoundError(f"No article with id {doc_id!r} in this index.")
+        return self._open().similar(doc_id, limit)
+
+    @staticmethod
+    def explain(query: str | None, *, as_of: datetime | None = None) -> str:
+        """How a query is understood: its words, phrases, fields and date bounds, as text."""
+        return explain(parse_query(query, as_of=as_of))
 
     def article(self, doc_id: str) -> Article | None:
         """The stored article with this id (as shown in search hits), or None."""

@@ -1,15 +1,18 @@
 """User query text -> a query tree the engine can run.
 
 The language: words are ANDed; `OR`, `NOT` or a leading `-` and parentheses combine them;
-`"exact phrase"` and `"phrase"~N` (words at most N positions apart); `word*` for a prefix; and
-`field:value` for one field. The tree is engine-neutral so that other engines can run it.
+`"exact phrase"` and `"phrase"~N` (words at most N positions apart); `word*` for a prefix;
+`field:value` for one field; `date:` and `mentions:` with a date, a range or a comparison. The
+tree is engine-neutral so that other engines can run it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from .dates import period
 from .errors import QueryError
 
 FIELDS = {
@@ -20,8 +23,17 @@ FIELDS = {
     "site": "site",
     "section": "section",
     "tag": "tags",
+    "person": "people",
+    "org": "orgs",
+    "place": "places",
+    "entity": "entities",
 }
-_FIELD_HINT = ", ".join(f"{name}:" for name in FIELDS)
+DATE_FIELDS = {"date": "published", "mentions": "mentions"}
+_FIELD_HINT = ", ".join(f"{name}:" for name in (*FIELDS, *DATE_FIELDS))
+_DATE_HINT = (
+    "write date:2024, date:2024-07, date:2024-07-04, date:[2024-07-01 TO 2024-07-31], "
+    'date:>2024-06-01 or date:"last week"'
+)
 MAX_QUERY_LENGTH = 2000
 
 
@@ -44,6 +56,19 @@ class Phrase:
 
 
 @dataclass(frozen=True)
+class DateRange:
+    """Articles dated (`published`) or mentioning a date (`mentions`) between two moments.
+
+    Either end may be None (open); `text` is what the user wrote, for explanations.
+    """
+
+    field: str
+    start: datetime | None
+    end: datetime | None
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class And:
     items: tuple
 
@@ -63,13 +88,14 @@ class MatchAll:
     """Every article (a query of only filters, or of nothing)."""
 
 
-Query = Term | Phrase | And | Or | Not | MatchAll
+Query = Term | Phrase | DateRange | And | Or | Not | MatchAll
 
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<open>\() | (?P<close>\)) |
-        (?P<minus>-(?=[^\s)]))? (?:(?P<field>[A-Za-z_]+):)?
-        (?: "(?P<phrase>[^"]*)"(?:~(?P<slop>\d+))? | (?P<quote>") | (?P<word>[^\s()"]+) )
+        (?P<minus>-(?=[^\s)]))? (?:(?P<field>[A-Za-z_]+):(?P<compare>[<>]=?)?)?
+        (?: "(?P<phrase>[^"]*)"(?:~(?P<slop>\d+))? | (?P<range>\[[^\]]*\]) | (?P<bracket>\[)
+          | (?P<quote>") | (?P<word>[^\s()"\[]+) )
     )""",
     re.VERBOSE,
 )
@@ -82,15 +108,58 @@ class _Token:
     negated: bool = False
 
 
-def _leaf(match: re.Match, query: str) -> _Token:
+def _date_leaf(field: str, match: re.Match, query: str, as_of: datetime | None) -> DateRange:
+    """date:/mentions: values -> a DateRange (YYYY[-MM[-DD]], [A TO B], >A, "last week")."""
+    name = match.group("field")
+    compare = match.group("compare")
+    if match.group("range") is not None:
+        if compare:
+            raise QueryError(f"Use either a comparison or a range after {name}:, not both.")
+        inside = match.group("range")[1:-1].strip()
+        parts = re.split(r"\s+TO\s+", inside, flags=re.IGNORECASE)
+        if len(parts) != 2:
+            raise QueryError(f"Cannot read the range [{inside}] in {query!r}: {_DATE_HINT}.")
+        first, last = (part.strip().strip('"') for part in parts)
+        start = None if first in ("*", "") else period(first, as_of=as_of)[0]
+        end = None if last in ("*", "") else period(last, as_of=as_of)[1]
+        if start and end and start > end:
+            raise QueryError(f"The range [{inside}] is inverted: put the earlier date first.")
+        return DateRange(field, start, end, f"[{inside}]")
+    value = match.group("phrase") if match.group("phrase") is not None else match.group("word")
+    if not value or not value.strip():
+        raise QueryError(f"{name}: needs a date in {query!r}: {_DATE_HINT}.")
+    first, last = period(value, as_of=as_of)
+    text = f"{compare or ''}{value}"
+    if compare == ">":
+        return DateRange(field, last + timedelta(microseconds=1), None, text)
+    if compare == ">=":
+        return DateRange(field, first, None, text)
+    if compare == "<":
+        return DateRange(field, None, first - timedelta(microseconds=1), text)
+    if compare == "<=":
+        return DateRange(field, None, last, text)
+    return DateRange(field, first, last, text)
+
+
+def _leaf(match: re.Match, query: str, as_of: datetime | None = None) -> _Token:
     field_name = match.group("field")
     field = None
+    if match.group("bracket") is not None:
+        raise QueryError(f"Unbalanced bracket in {query!r}: close the range with ].")
     if field_name is not None:
+        date_field = DATE_FIELDS.get(field_name.lower())
+        if date_field is not None:
+            node = _date_leaf(date_field, match, query, as_of)
+            return _Token("leaf", node, negated=match.group("minus") is not None)
         field = FIELDS.get(field_name.lower())
         if field is None:
             raise QueryError(
                 f"Unknown field '{field_name}:' in {query!r}; the fields are {_FIELD_HINT}."
             )
+    if match.group("compare") or match.group("range") is not None:
+        raise QueryError(
+            f"Ranges and comparisons work with date: and mentions: only, in {query!r}."
+        )
     if match.group("quote") is not None:
         raise QueryError(f'Unbalanced quote in {query!r}: close the phrase with a second ".')
     if match.group("phrase") is not None:
@@ -114,7 +183,7 @@ def _leaf(match: re.Match, query: str) -> _Token:
     return _Token("leaf", node, negated=match.group("minus") is not None)
 
 
-def _tokenise(query: str) -> list[_Token]:
+def _tokenise(query: str, as_of: datetime | None) -> list[_Token]:
     tokens: list[_Token] = []
     position = 0
     while position < len(query):
@@ -135,7 +204,7 @@ def _tokenise(query: str) -> list[_Token]:
         ):
             tokens.append(_Token(match.group("word").lower()))
         else:
-            tokens.append(_leaf(match, query))
+            tokens.append(_leaf(match, query, as_of))
     return tokens
 
 
@@ -205,10 +274,11 @@ class _Parser:
         return Not(token.node) if token.negated else token.node
 
 
-def parse_query(text: str | None) -> Query:
+def parse_query(text: str | None, *, as_of: datetime | None = None) -> Query:
     """Parse a user's query; an empty query matches every article.
 
-    Raises QueryError with a message that says what is wrong and how to write it.
+    Relative dates (`date:"last week"`) are read relative to `as_of` (default: now). Raises
+    QueryError with a message that says what is wrong and how to write it.
     """
     if text is None or not text.strip():
         return MatchAll()
@@ -216,7 +286,7 @@ def parse_query(text: str | None) -> Query:
         raise QueryError(
             f"The query is too long ({len(text)} characters; at most {MAX_QUERY_LENGTH})."
         )
-    return _Parser(_tokenise(text), text).parse()
+    return _Parser(_tokenise(text, as_of), text).parse()
 
 
 def positive_leaves(node: Query) -> list[Term | Phrase]:
@@ -226,3 +296,40 @@ def positive_leaves(node: Query) -> list[Term | Phrase]:
     if isinstance(node, And | Or):
         return [leaf for item in node.items for leaf in positive_leaves(item)]
     return []
+
+
+_FIELD_NAMES = {field: name for name, field in FIELDS.items()}
+_DEFAULT_FIELDS = "headline, headings or body"
+
+
+def _day_text(value: datetime | None, end: bool) -> str:
+    if value is None:
+        return "…"
+    if value.time() in (datetime.min.time(), datetime.max.time()) or (
+        end and value.time() >= datetime.max.time().replace(microsecond=0)
+    ):
+        return value.date().isoformat()
+    return value.isoformat(timespec="minutes")
+
+
+def explain(node: Query, depth: int = 0) -> str:
+    """A readable account of how a parsed query is understood, one line per part."""
+    pad = "  " * depth
+    if isinstance(node, MatchAll):
+        return f"{pad}every article"
+    if isinstance(node, Term):
+        where = _FIELD_NAMES.get(node.field, node.field) if node.field else _DEFAULT_FIELDS
+        what = f"words starting with {node.text!r}" if node.prefix else f"word {node.text!r}"
+        return f"{pad}{what} in {where}"
+    if isinstance(node, Phrase):
+        where = _FIELD_NAMES.get(node.field, node.field) if node.field else _DEFAULT_FIELDS
+        how = "exact phrase" if node.slop == 0 else f"words at most {node.slop} apart, in order:"
+        return f"{pad}{how} {node.text!r} in {where}"
+    if isinstance(node, DateRange):
+        what = "published" if node.field == "published" else "mentions a date"
+        span = f"{_day_text(node.start, False)} to {_day_text(node.end, True)}"
+        return f"{pad}{what} from {span} (you wrote {node.text!r})"
+    if isinstance(node, Not):
+        return f"{pad}NOT:\n{explain(node.item, depth + 1)}"
+    label = "ALL of:" if isinstance(node, And) else "ANY of:"
+    return "\n".join([f"{pad}{label}", *(explain(item, depth + 1) for item in node.items)])

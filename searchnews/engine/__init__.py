@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .base import SORTS, Document, Engine, EngineWriter, FileState, SearchRequest
-from .whoosh_engine import WhooshEngine, document_id
+from .base import FACETS, SORTS, Document, Engine, EngineWriter, FileState, SearchRequest
+from .documents import document_id
+from .whoosh_engine import WhooshEngine
 
 
 def open_engine(path: str, *, create: bool = False, rebuild: bool = False) -> Engine:
@@ -12,6 +13,7 @@ def open_engine(path: str, *, create: bool = False, rebuild: bool = False) -> En
 
 
 __all__ = [
+    "FACETS",
     "SORTS",
     "Document",
     "Engine",

@@ -28,10 +28,16 @@ class FileState:
 
 @dataclass
 class Document:
-    """An extracted article ready to be written, with the file it came from."""
+    """An extracted article ready to be written, with the file it came from.
+
+    `sketch` summarises the body for near-duplicate detection; copies of one story share a
+    `duplicate_key`.
+    """
 
     file: FileState
     article: Article
+    sketch: tuple[int, ...] = ()
+    duplicate_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,11 @@ class SearchRequest:
     page: int = 1
     sort: str = "relevance"
     snippets: int = 3
+    facets: bool = False
+    collapse: bool = True
+
+
+FACETS = ("site", "section", "month", "person", "org", "place")
 
 
 class EngineWriter(ABC):
@@ -86,6 +97,18 @@ class Engine(ABC):
     @abstractmethod
     def article(self, doc_id: str) -> Article | None:
         """The stored article with this id, or None."""
+
+    @abstractmethod
+    def similar(self, doc_id: str, limit: int = 10) -> SearchResults:
+        """Articles most like the one with this id (its copies left out)."""
+
+    @abstractmethod
+    def suggest(self, text: str) -> str | None:
+        """A respelling of the query's words that the index knows, or None."""
+
+    @abstractmethod
+    def sketches_like(self, sketch: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
+        """(duplicate key, sketch) of indexed articles sharing a value with this sketch."""
 
     @abstractmethod
     def count(self) -> int:

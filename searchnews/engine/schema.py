@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
-from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 # Words are runs of letters and digits; case and diacritics are folded so that "orban" finds
-# "Orbán" and "kyiv" finds "Kyiv". No stemming and no stop words: exact quotes must match.
+# "Orbán" and "kyiv" finds "Kyiv". No stop words: exact quotes must match.
 ANALYZER = RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
 
 HEADLINE_BOOST = 3.0
 HEADINGS_BOOST = 1.5
 
-# Fields searched by a word that names no field, with how much a match in each counts.
+# Fields searched by a word that names no field.
 TEXT_FIELDS = ("headline", "headings", "body")
+ENTITY_FIELDS = ("people", "orgs", "places")
+# Facet name -> the column it counts.
+FACET_COLUMNS = {
+    "site": "site_key",
+    "section": "section_key",
+    "month": "month",
+    "person": "people_key",
+    "org": "orgs_key",
+    "place": "places_key",
+}
+
+
+def _keys() -> KEYWORD:
+    return KEYWORD(commas=True, lowercase=False, scorable=False)
 
 
 def build_schema() -> Schema:
@@ -28,9 +42,23 @@ def build_schema() -> Schema:
         site=TEXT(analyzer=ANALYZER),
         section=TEXT(analyzer=ANALYZER),
         tags=TEXT(analyzer=ANALYZER),
+        people=TEXT(analyzer=ANALYZER),
+        orgs=TEXT(analyzer=ANALYZER),
+        places=TEXT(analyzer=ANALYZER),
         language=ID(),
         published=DATETIME(sortable=True),
         dated=NUMERIC(sortable=True, bits=8),
         modified=DATETIME(),
+        mention_day=NUMERIC(bits=32),
+        mention_month=NUMERIC(bits=32),
+        mention_year=NUMERIC(bits=32),
+        site_key=ID(sortable=True),
+        section_key=ID(sortable=True),
+        month=NUMERIC(sortable=True, bits=32),
+        people_key=_keys(),
+        orgs_key=_keys(),
+        places_key=_keys(),
+        duplicate=ID(stored=True, sortable=True),
+        sketch=KEYWORD(commas=False, scorable=False),
         record=STORED(),
     )

@@ -2,15 +2,82 @@
 
 from __future__ import annotations
 
+import calendar
+from datetime import datetime
+
 from whoosh import query as wq
 
-from ..query import And, MatchAll, Not, Or, Phrase, Query, Term
-from .schema import TEXT_FIELDS
+from ..query import And, DateRange, MatchAll, Not, Or, Phrase, Query, Term
+from .schema import ENTITY_FIELDS, TEXT_FIELDS
 from .snippets import fold
 
 
 def _fields(field: str | None) -> tuple[str, ...]:
-    return TEXT_FIELDS if field is None else (field,)
+    if field is None:
+        return TEXT_FIELDS
+    return ENTITY_FIELDS if field == "entities" else (field,)
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=None) if value is not None else None
+
+
+def _first_whole(start: datetime | None, unit: str) -> tuple[int, int] | None:
+    """The first month (or year) that starts at or after `start`, as (year, month)."""
+    if start is None:
+        return None
+    at_start = start.time() == datetime.min.time()
+    if unit == "year":
+        year = start.year if at_start and (start.month, start.day) == (1, 1) else start.year + 1
+        return year, 1
+    if at_start and start.day == 1:
+        return start.year, start.month
+    return (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+
+
+def _last_whole(end: datetime | None, unit: str) -> tuple[int, int] | None:
+    """The last month (or year) that ends at or before `end`, as (year, month)."""
+    if end is None:
+        return None
+    at_end = end.time() >= datetime.max.time().replace(microsecond=0)
+    if unit == "year":
+        year = end.year if at_end and (end.month, end.day) == (12, 31) else end.year - 1
+        return year, 12
+    if at_end and end.day == calendar.monthrange(end.year, end.month)[1]:
+        return end.year, end.month
+    return (end.year - 1, 12) if end.month == 1 else (end.year, end.month - 1)
+
+
+def _mentions(node: DateRange) -> wq.Query:
+    """Articles that mention a day, a month or a year lying wholly inside the range."""
+    start, end = _naive(node.start), _naive(node.end)
+    parts = [
+        wq.NumericRange(
+            "mention_day",
+            int(start.strftime("%Y%m%d")) if start else None,
+            int(end.strftime("%Y%m%d")) if end else None,
+        )
+    ]
+    for unit, field in (("month", "mention_month"), ("year", "mention_year")):
+        first, last = _first_whole(start, unit), _last_whole(end, unit)
+        if first and last and first > last:
+            continue
+
+        def number(pair, unit=unit):
+            return pair[0] * 100 + pair[1] if unit == "month" else pair[0]
+
+        parts.append(
+            wq.NumericRange(field, number(first) if first else None, number(last) if last else None)
+        )
+    return wq.Or(parts)
+
+
+def _date_range(node: DateRange) -> wq.Query:
+    if node.field == "mentions":
+        return _mentions(node)
+    if node.start is None and node.end is None:
+        return wq.Every()
+    return wq.DateRange(node.field, _naive(node.start), _naive(node.end))
 
 
 def _one_field(leaf: Term | Phrase, field: str) -> wq.Query | None:
@@ -44,6 +111,8 @@ def _translate(node: Query) -> wq.Query | None:
         return wq.Every()
     if isinstance(node, Term | Phrase):
         return _leaf(node)
+    if isinstance(node, DateRange):
+        return _date_range(node)
     if isinstance(node, Not):
         inner = _translate(node.item)
         return wq.Not(inner) if inner is not None else None

@@ -2,88 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-from datetime import datetime
+import re
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
 
 from ..errors import IndexLockedError, IndexNotFoundError
-from ..models import Article, Hit, SearchResults
-from ..query import positive_leaves
+from ..models import Article, SearchResults
 from .base import Document, Engine, EngineWriter, FileState, SearchRequest
-from .schema import build_schema
-from .snippets import make_snippets, mark, plan_for
-from .translate import to_whoosh
+from .documents import article_from, fields_of
+from .schema import TEXT_FIELDS, build_schema
+from .searching import hit_from, run_search
+from .snippets import MatchPlan, fold
 
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "searchnews"
-_RECORD_DATES = ("published", "modified")
-
-
-def document_id(path: str) -> str:
-    """A short stable id for the document of a source file."""
-    return hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-
-
-def _naive(value: datetime | None) -> datetime | None:
-    # Dates are searched as the wall-clock time the page shows, in its own time zone.
-    return value.replace(tzinfo=None) if value is not None else None
-
-
-def _fields_of(document: Document) -> dict:
-    article = document.article
-    record = article.to_dict()
-    record.pop("body")
-    record.update(
-        path=document.file.path,
-        content_hash=document.file.content_hash,
-        size=document.file.size,
-        mtime_ns=document.file.mtime_ns,
-    )
-    fields = {
-        "id": document_id(document.file.path),
-        "path": document.file.path,
-        "headline": article.headline,
-        "headings": "\n".join(article.headings),
-        "body": article.body,
-        "authors": "\n".join(article.authors),
-        "site": " ".join(filter(None, (article.site_name, _host(article.url)))),
-        "section": article.section or "",
-        "tags": "\n".join(article.tags),
-        "language": article.language or "",
-        "dated": 1 if article.published else 0,
-        "record": record,
-    }
-    if article.published:
-        fields["published"] = _naive(article.published)
-    if article.modified:
-        fields["modified"] = _naive(article.modified)
-    return fields
-
-
-def _host(url: str | None) -> str:
-    if not url or "://" not in url:
-        return ""
-    return url.split("://", 1)[1].split("/", 1)[0]
-
-
-def _article_from(stored: dict) -> Article:
-    record = dict(stored["record"])
-    for key in _RECORD_DATES:
-        value = record.get(key)
-        record[key] = datetime.fromisoformat(value) if value else None
-    known = {name for name in Article.__dataclass_fields__}
-    article = Article(**{key: value for key, value in record.items() if key in known})
-    article.body = stored.get("body", "")
-    article.headline = stored.get("headline", article.headline)
-    return article
+_QUERY_WORD = re.compile(r'(?<![:\w*"-])([^\W\d_]{3,})(?![\w:*])')
+_OPERATORS = {"OR", "AND", "NOT", "TO"}
 
 
 class WhooshWriter(EngineWriter):
@@ -100,7 +40,7 @@ class WhooshWriter(EngineWriter):
             ) from error
 
     def put(self, document: Document) -> None:
-        self._writer.update_document(**_fields_of(document))
+        self._writer.update_document(**fields_of(document))
 
     def delete(self, path: str) -> None:
         self._writer.delete_by_term("path", path)
@@ -158,57 +98,60 @@ class WhooshEngine(Engine):
     def article(self, doc_id: str) -> Article | None:
         with self._ix.searcher() as searcher:
             stored = searcher.document(id=doc_id)
-        return _article_from(stored) if stored else None
+        return article_from(stored) if stored else None
 
     def search(self, request: SearchRequest) -> SearchResults:
-        wquery = to_whoosh(request.query)
-        date_filter = None
-        if request.since or request.until:
-            date_filter = wq.DateRange("published", request.since, request.until)
-        if request.sort == "newest":
-            sortedby = sorting.MultiFacet(
-                [
-                    sorting.FieldFacet("dated", reverse=True),
-                    sorting.FieldFacet("published", reverse=True),
-                ]
-            )
-        elif request.sort == "oldest":
-            sortedby = sorting.MultiFacet(
-                [sorting.FieldFacet("dated", reverse=True), sorting.FieldFacet("published")]
-            )
-        else:
-            sortedby = None
-        leaves = positive_leaves(request.query)
-        body_plan = plan_for(leaves, "body")
-        headline_plan = plan_for(leaves, "headline")
         with self._ix.searcher(weighting=BM25F()) as searcher:
-            results = searcher.search_page(
-                wquery, request.page, pagelen=request.limit, filter=date_filter, sortedby=sortedby
-            )
-            total = results.total
+            return run_search(searcher, request)
+
+    def similar(self, doc_id: str, limit: int = 10) -> SearchResults:
+        with self._ix.searcher(weighting=BM25F()) as searcher:
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
+                return SearchResults(f"similar:{doc_id}", 0, 1, limit)
+            stored = searcher.stored_fields(docnum)
+            own_key = stored["duplicate"]
+            text = f"{stored.get('headline', '')}\n{stored.get('body', '')}"
+            found = searcher.more_like(docnum, "body", text=text, top=limit + 20, numterms=25)
             hits = []
-            if (request.page - 1) * request.limit < total:
-                for hit in results:
-                    stored = hit.fields()
-                    record = stored["record"]
-                    published = record.get("published")
-                    hits.append(
-                        Hit(
-                            id=stored["id"],
-                            path=stored["path"],
-                            url=record.get("url"),
-                            headline=stored.get("headline", ""),
-                            published=datetime.fromisoformat(published) if published else None,
-                            site_name=record.get("site_name"),
-                            score=float(hit.score or 0.0) if sortedby is None else 0.0,
-                            snippets=make_snippets(
-                                stored.get("body", ""), body_plan, request.snippets
-                            ),
-                            headline_match=mark(stored.get("headline", ""), headline_plan),
-                            published_source=record.get("published_source"),
-                        )
-                    )
-        return SearchResults(request.text, total, request.page, request.limit, hits)
+            for hit in found:
+                other = hit.fields()
+                if other["duplicate"] == own_key or len(hits) >= limit:
+                    continue
+                hits.append(hit_from(other, float(hit.score or 0.0), MatchPlan(), MatchPlan(), 1))
+            return SearchResults(f"similar:{doc_id}", len(hits), 1, limit, hits)
+
+    def suggest(self, text: str) -> str | None:
+        changed = False
+        with self._ix.searcher() as searcher:
+            corrector = searcher.corrector("body")
+
+            def respell(match: re.Match) -> str:
+                nonlocal changed
+                word = match.group(1)
+                folded = fold(word)
+                if word in _OPERATORS or len(folded) != 1:
+                    return word
+                if any(searcher.doc_frequency(field, folded[0]) for field in TEXT_FIELDS):
+                    return word
+                options = corrector.suggest(folded[0], limit=1)
+                if not options:
+                    return word
+                changed = True
+                return options[0]
+
+            respelled = _QUERY_WORD.sub(respell, text)
+        return respelled if changed else None
+
+    def sketches_like(self, sketch: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
+        if not sketch:
+            return []
+        terms = [wq.Term("sketch", str(value)) for value in sketch]
+        with self._ix.searcher() as searcher:
+            return [
+                (hit["duplicate"], tuple(hit["record"].get("sketch", ())))
+                for hit in searcher.search(wq.Or(terms), limit=10)
+            ]
 
     def close(self) -> None:
         self._ix.close()

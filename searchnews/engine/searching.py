@@ -1,0 +1,166 @@
+"""Running searches on a Whoosh searcher and copying the results into searchnews objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from whoosh import query as wq
+from whoosh import sorting
+
+from ..models import Copy, FacetValue, Hit, SearchResults
+from ..query import positive_leaves
+from .base import FACETS, SearchRequest
+from .schema import FACET_COLUMNS
+from .snippets import make_snippets, mark, plan_for
+from .translate import to_whoosh
+
+TOP_ENTITIES = 10
+TOP_VALUES = 20
+MAX_COPIES = 20
+
+
+def _order(sort: str):
+    if sort == "relevance":
+        return None
+    newest = sort == "newest"
+    return sorting.MultiFacet(
+        [
+            sorting.FieldFacet("dated", reverse=True),
+            sorting.FieldFacet("published", reverse=newest),
+        ]
+    )
+
+
+def _group_facets() -> dict:
+    return {
+        name: sorting.FieldFacet(
+            FACET_COLUMNS[name],
+            allow_overlap=name in ("person", "org", "place"),
+            maptype=sorting.Count,
+        )
+        for name in FACETS
+    }
+
+
+def _facet_values(results) -> dict[str, list[FacetValue]]:
+    facets = {}
+    for name in FACETS:
+        counts = {
+            key: count
+            for key, count in results.groups(name).items()
+            if key not in (None, "", 0, b"")
+        }
+        if name == "month":
+            values = [
+                FacetValue(f"{key // 100:04d}-{key % 100:02d}", count)
+                for key, count in sorted(counts.items())
+            ]
+        else:
+            limit = TOP_ENTITIES if name in ("person", "org", "place") else TOP_VALUES
+            ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+            values = [FacetValue(str(key), count) for key, count in ranked[:limit]]
+        facets[name] = values
+    return facets
+
+
+def _published(record: dict) -> datetime | None:
+    value = record.get("published")
+    return datetime.fromisoformat(value) if value else None
+
+
+def _copies(searcher, key: str, keep_id: str) -> list[Copy]:
+    copies = []
+    for hit in searcher.search(wq.Term("duplicate", key), limit=MAX_COPIES + 1):
+        stored = hit.fields()
+        if stored["id"] == keep_id:
+            continue
+        record = stored["record"]
+        copies.append(
+            Copy(
+                stored["id"],
+                stored["path"],
+                record.get("url"),
+                stored.get("headline", ""),
+                _published(record),
+                record.get("site_name"),
+            )
+        )
+    return copies[:MAX_COPIES]
+
+
+def hit_from(stored: dict, score: float, body_plan, headline_plan, snippets: int) -> Hit:
+    """A Hit from a stored document, with its passages and headline marked."""
+    record = stored["record"]
+    return Hit(
+        id=stored["id"],
+        path=stored["path"],
+        url=record.get("url"),
+        headline=stored.get("headline", ""),
+        published=_published(record),
+        site_name=record.get("site_name"),
+        score=score,
+        snippets=make_snippets(stored.get("body", ""), body_plan, snippets),
+        headline_match=mark(stored.get("headline", ""), headline_plan),
+        published_source=record.get("published_source"),
+    )
+
+
+def _page_of_hits(searcher, wquery, request: SearchRequest, options: dict):
+    """(results, the page's hits), one hit per story when collapsing.
+
+    Collapsing is done here rather than by Whoosh, whose collapsing hides copies from the
+    grouping that counts stories and facets.
+    """
+    wanted = request.page * request.limit
+    fetch = wanted if not request.collapse else wanted * 2 + 10
+    while True:
+        results = searcher.search(wquery, limit=fetch, **options)
+        kept, seen = [], set()
+        for hit in results:
+            key = hit["duplicate"]
+            if request.collapse and key in seen:
+                continue
+            seen.add(key)
+            kept.append(hit)
+            if len(kept) >= wanted:
+                break
+        if len(kept) >= wanted or results.scored_length() < fetch:
+            return results, kept[(request.page - 1) * request.limit :]
+        fetch *= 4
+
+
+def run_search(searcher, request: SearchRequest) -> SearchResults:
+    """One page of hits for a request, with facets and the copies of each story if asked."""
+    wquery = to_whoosh(request.query)
+    date_filter = None
+    if request.since or request.until:
+        date_filter = wq.DateRange("published", _naive(request.since), _naive(request.until))
+    order = _order(request.sort)
+    groups = _group_facets() if request.facets else {}
+    if request.collapse:
+        groups["story"] = sorting.FieldFacet("duplicate", maptype=sorting.Count)
+    options = {"filter": date_filter, "sortedby": order, "groupedby": groups or None}
+    results, page_hits = _page_of_hits(searcher, wquery, request, options)
+    articles = len(results)
+    stories = len(results.groups("story")) if request.collapse else articles
+    leaves = positive_leaves(request.query)
+    body_plan, headline_plan = plan_for(leaves, "body"), plan_for(leaves, "headline")
+    hits = []
+    for hit in page_hits:
+        stored = hit.fields()
+        score = float(hit.score or 0.0) if order is None else 0.0
+        found = hit_from(stored, score, body_plan, headline_plan, request.snippets)
+        key = stored["duplicate"]
+        if request.collapse and searcher.doc_frequency("duplicate", key) > 1:
+            found.duplicates = _copies(searcher, key, stored["id"])
+        hits.append(found)
+    page = SearchResults(
+        request.text, stories, request.page, request.limit, hits, articles=articles
+    )
+    if request.facets:
+        page.facets = _facet_values(results)
+    return page
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=None) if value is not None else None
