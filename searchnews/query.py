@@ -156,6 +156,11 @@ def _leaf(match: re.Match, query: str, as_of: datetime | None = None) -> _Token:
             raise QueryError(
                 f"Unknown field '{field_name}:' in {query!r}; the fields are {_FIELD_HINT}."
             )
+    word = match.group("word") or ""
+    if field_name is None and word.endswith(":") and word[:-1].lower() in (*FIELDS, *DATE_FIELDS):
+        example = "2024" if word[:-1].lower() in DATE_FIELDS else "kyiv"
+        kind = "a date" if word[:-1].lower() in DATE_FIELDS else "a value"
+        raise QueryError(f"{word} needs {kind} in {query!r}, as in {word}{example}.")
     if match.group("compare") or match.group("range") is not None:
         raise QueryError(
             f"Ranges and comparisons work with date: and mentions: only, in {query!r}."
