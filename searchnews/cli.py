@@ -156,6 +156,11 @@ def _print_report(report: IndexReport, total: int, index_dir: str) -> None:
     is_flag=True,
     help="Show every copy of a syndicated story instead of one hit per story.",
 )
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Match words only in the form typed (quoting a word does this for one word).",
+)
 @click.option("--explain", is_flag=True, help="Show how the query was understood, then search.")
 @click.option(
     "--as-of",
@@ -175,6 +180,7 @@ def search(
     sort: str | None,
     facets: bool,
     no_collapse: bool,
+    exact: bool,
     explain: bool,
     as_of: str | None,
     as_json: bool,
@@ -194,6 +200,7 @@ def search(
             sort=sort or ("relevance" if text.strip() else "newest"),
             facets=facets,
             collapse=not no_collapse,
+            variants=not exact,
             as_of=moment,
         )
     if as_json:

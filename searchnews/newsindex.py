@@ -63,6 +63,7 @@ class NewsIndex:
         sort: str = "relevance",
         facets: bool = False,
         collapse: bool = True,
+        variants: bool = True,
         as_of: datetime | None = None,
     ) -> SearchResults:
         """Search the index.
@@ -71,7 +72,8 @@ class NewsIndex:
         `since`/`until` bound the publication date, inclusive (`2024`, `2024-07`, `2024-07-04`
         or an expression such as "last week", relative to `as_of`, default now). `facets` adds
         counts by site, section, month and top entities over all matching articles; `collapse`
-        shows syndicated copies of a story as one hit that lists the others. When nothing
+        shows syndicated copies of a story as one hit that lists the others; `variants` lets a
+        plain word match its inflected forms (a quoted word matches only itself). When nothing
         matches, `suggestion` may hold a respelt query. Raises QueryError.
         """
         if sort not in SORTS:
@@ -91,6 +93,7 @@ class NewsIndex:
             sort,
             facets=facets,
             collapse=collapse,
+            variants=variants,
         )
         engine = self._open()
         results = engine.search(request)

@@ -54,6 +54,7 @@ class SearchRequest:
     snippets: int = 3
     facets: bool = False
     collapse: bool = True
+    variants: bool = True
 
 
 FACETS = ("site", "section", "month", "person", "org", "place")

@@ -12,7 +12,8 @@ from ..query import positive_leaves
 from .base import FACETS, SearchRequest
 from .schema import FACET_COLUMNS
 from .snippets import make_snippets, mark, plan_for
-from .translate import to_whoosh
+from .translate import Translator
+from .variants import WordVariants
 
 TOP_ENTITIES = 10
 TOP_VALUES = 20
@@ -131,7 +132,8 @@ def _page_of_hits(searcher, wquery, request: SearchRequest, options: dict):
 
 def run_search(searcher, request: SearchRequest) -> SearchResults:
     """One page of hits for a request, with facets and the copies of each story if asked."""
-    wquery = to_whoosh(request.query)
+    translator = Translator(WordVariants(searcher.reader()) if request.variants else None)
+    wquery = translator.translate(request.query)
     date_filter = None
     if request.since or request.until:
         date_filter = wq.DateRange("published", _naive(request.since), _naive(request.until))
@@ -145,6 +147,10 @@ def run_search(searcher, request: SearchRequest) -> SearchResults:
     stories = len(results.groups("story")) if request.collapse else articles
     leaves = positive_leaves(request.query)
     body_plan, headline_plan = plan_for(leaves, "body"), plan_for(leaves, "headline")
+    for plan in (body_plan, headline_plan):
+        for word, forms in translator.expanded.items():
+            if word in plan.terms:
+                plan.terms.update(forms)
     hits = []
     for hit in page_hits:
         stored = hit.fields()

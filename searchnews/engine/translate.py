@@ -80,49 +80,81 @@ def _date_range(node: DateRange) -> wq.Query:
     return wq.DateRange(node.field, _naive(node.start), _naive(node.end))
 
 
-def _one_field(leaf: Term | Phrase, field: str) -> wq.Query | None:
-    words = fold(leaf.text)
-    if not words:
-        return None
-    if isinstance(leaf, Term) and leaf.prefix:
-        return wq.Prefix(field, words[0])
-    if len(words) == 1:
-        return wq.Term(field, words[0])
-    # A word the analyzer splits ("Interfax-Ukraine") must match as the phrase it is.
-    slop = leaf.slop if isinstance(leaf, Phrase) else 0
-    return wq.Phrase(field, words, slop=slop + 1)
+class Translator:
+    """Turns query trees into Whoosh queries.
 
+    With `variants`, a callable (field, word) -> forms of the word found in the index, a plain
+    word also matches its inflected forms; the typed form counts a little more. Quoted words and
+    prefixes are never expanded: quoting is how a user asks for the exact form.
+    """
 
-def _leaf(leaf: Term | Phrase) -> wq.Query | None:
-    parts = [q for q in (_one_field(leaf, field) for field in _fields(leaf.field)) if q is not None]
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.Or(parts)
+    VARIANT_WEIGHT = 0.8
+
+    def __init__(self, variants=None) -> None:
+        self.variants = variants
+        self.expanded: dict[str, set[str]] = {}
+
+    def one_field(self, leaf: Term | Phrase, field: str) -> wq.Query | None:
+        words = fold(leaf.text)
+        if not words:
+            return None
+        if isinstance(leaf, Term) and leaf.prefix:
+            return wq.Prefix(field, words[0])
+        if len(words) == 1:
+            if isinstance(leaf, Term) and self.variants and field in TEXT_FIELDS:
+                forms = self.variants(field, words[0])
+                if len(forms) > 1:
+                    self.expanded.setdefault(words[0], set()).update(forms)
+                    return wq.Or(
+                        [
+                            wq.Term(
+                                field, form, boost=1.0 if form == words[0] else self.VARIANT_WEIGHT
+                            )
+                            for form in forms
+                        ]
+                    )
+            return wq.Term(field, words[0])
+        # A word the analyzer splits ("Interfax-Ukraine") must match as the phrase it is.
+        slop = leaf.slop if isinstance(leaf, Phrase) else 0
+        return wq.Phrase(field, words, slop=slop + 1)
+
+    def leaf(self, leaf: Term | Phrase) -> wq.Query | None:
+        parts = [
+            q
+            for q in (self.one_field(leaf, field) for field in _fields(leaf.field))
+            if q is not None
+        ]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+    def translate(self, node: Query) -> wq.Query:
+        """Translate a tree; words that fold to nothing (pure punctuation) are left out."""
+        translated = self._translate(node)
+        return translated if translated is not None else wq.NullQuery
+
+    def _translate(self, node: Query) -> wq.Query | None:
+        if isinstance(node, MatchAll):
+            return wq.Every()
+        if isinstance(node, Term | Phrase):
+            return self.leaf(node)
+        if isinstance(node, DateRange):
+            return _date_range(node)
+        if isinstance(node, Not):
+            inner = self._translate(node.item)
+            return wq.Not(inner) if inner is not None else None
+        if isinstance(node, And | Or):
+            items = [q for q in (self._translate(item) for item in node.items) if q is not None]
+            if not items:
+                return None
+            if isinstance(node, Or):
+                return items[0] if len(items) == 1 else wq.Or(items)
+            if all(isinstance(item, wq.Not) for item in items):
+                items.insert(0, wq.Every())
+            return items[0] if len(items) == 1 else wq.And(items)
+        raise TypeError(f"unknown query node {node!r}")
 
 
 def to_whoosh(node: Query) -> wq.Query:
-    """Translate a query tree; words that fold to nothing (pure punctuation) are left out."""
-    translated = _translate(node)
-    return translated if translated is not None else wq.NullQuery
-
-
-def _translate(node: Query) -> wq.Query | None:
-    if isinstance(node, MatchAll):
-        return wq.Every()
-    if isinstance(node, Term | Phrase):
-        return _leaf(node)
-    if isinstance(node, DateRange):
-        return _date_range(node)
-    if isinstance(node, Not):
-        inner = _translate(node.item)
-        return wq.Not(inner) if inner is not None else None
-    if isinstance(node, And | Or):
-        items = [q for q in (_translate(item) for item in node.items) if q is not None]
-        if not items:
-            return None
-        if isinstance(node, Or):
-            return items[0] if len(items) == 1 else wq.Or(items)
-        if all(isinstance(item, wq.Not) for item in items):
-            items.insert(0, wq.Every())
-        return items[0] if len(items) == 1 else wq.And(items)
-    raise TypeError(f"unknown query node {node!r}")
+    """Translate a query tree with exact word forms only."""
+    return Translator().translate(node)
