@@ -190,7 +190,7 @@ def search(
     moment = date_bound(as_of, end=False) if as_of else None
     with NewsIndex(index_dir) as news:
         if explain and not as_json:
-            click.echo(NewsIndex.explain(text, as_of=moment) + "\n")
+            click.echo(news.explain(text, as_of=moment) + "\n")
         results = news.search(
             text,
             since=since,
@@ -206,7 +206,7 @@ def search(
     if as_json:
         data = results.to_dict()
         if explain:
-            data["explain"] = NewsIndex.explain(text, as_of=moment)
+            data["explain"] = news.explain(text, as_of=moment)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     _print_results(results)
@@ -240,6 +240,45 @@ def _styled(snippet: Snippet) -> str:
     parts.append(snippet.text[cursor:])
     parts.append("…" if snippet.trailing else "")
     return "".join(parts)
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@index_option
+@click.option(
+    "--kind",
+    type=click.Choice(["person", "org", "place"]),
+    default=None,
+    help="Only this kind of entity [default: all three].",
+)
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(1, 1000),
+    default=20,
+    show_default=True,
+    help="Entities per kind.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@reports_errors
+def entities(
+    query: tuple[str, ...], index_dir: str, kind: str | None, limit: int, as_json: bool
+) -> None:
+    """Top people, organisations and places, with article counts, over the articles QUERY
+    matches (or the whole index)."""
+    text = " ".join(query)
+    with NewsIndex(index_dir) as news:
+        found = news.entities(text, kind=kind, limit=limit)
+    if as_json:
+        payload = {name: [value.to_dict() for value in values] for name, values in found.items()}
+        click.echo(json.dumps({"query": text, "entities": payload}, ensure_ascii=False, indent=2))
+        return
+    for name, values in found.items():
+        click.echo(click.style(f"{name}:", bold=True))
+        for value in values:
+            click.echo(f"  {value.count:5d}  {value.value}")
+        if not values:
+            click.echo("  (none)")
 
 
 def _print_facets(facets: dict[str, list[FacetValue]]) -> None:
@@ -278,6 +317,8 @@ def _print_results(results: SearchResults) -> None:
         click.echo(f"   {date} · {hit.site_name or 'unknown site'} · {_display_path(hit.path)}")
         for snippet in hit.snippets:
             click.echo(f"   {_styled(snippet)}")
+        if hit.variants:
+            click.echo(f"   spelt here: {', '.join(hit.variants)}")
         if hit.duplicates:
             sites = ", ".join(copy.site_name or _display_path(copy.path) for copy in hit.duplicates)
             click.echo(f"   + {len(hit.duplicates)} more copies: {sites}")

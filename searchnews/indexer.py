@@ -14,6 +14,7 @@ from datetime import datetime
 
 from .duplicates import DuplicateFinder, sketch
 from .engine import Document, Engine, FileState, document_id
+from .entities import names_by_kind, recognizer_for
 from .extract import extract_article
 from .extract.decode import binary_kind
 from .models import Article, Failure, IndexReport
@@ -30,6 +31,7 @@ Progress = Callable[[int, int], None]
 class _Task:
     path: str
     known_hash: str | None
+    aliases: str | None = None
 
 
 @dataclass
@@ -114,7 +116,14 @@ def _process(task: _Task) -> _Outcome:
         return _Outcome(task.path, error=f"extraction failed ({type(error).__name__}: {error})")
     if not article.headline and not article.body:
         return _Outcome(task.path, error="no article text found")
+    add_entities(article, recognizer_for(task.aliases))
     return _Outcome(task.path, state, article, sketch(article.body))
+
+
+def add_entities(article: Article, recognizer) -> None:
+    """Fill an article's people, organisations and places from its headline and body."""
+    names = names_by_kind(recognizer(f"{article.headline}\n\n{article.body}"))
+    article.people, article.orgs, article.places = names["person"], names["org"], names["place"]
 
 
 def _outcomes(tasks: list[_Task], jobs: int) -> Iterator[_Outcome]:
@@ -132,12 +141,14 @@ def update_index(
     jobs: int | None = None,
     prune: bool = False,
     progress: Progress | None = None,
+    aliases: str | None = None,
 ) -> IndexReport:
     """Bring the index up to date with the page files under `roots`.
 
     New files are added, changed ones (by content hash) replaced, unchanged ones skipped; with
     `prune`, documents whose files are gone from under the roots are removed. A file that cannot
-    be read or extracted is reported in the result and the run goes on.
+    be read or extracted is reported in the result and the run goes on. `aliases` names a
+    user's alias file that extends the shipped one.
     """
     roots = list(roots)
     paths, failures = find_page_files(roots)
@@ -149,7 +160,7 @@ def update_index(
         if state is not None and _stat_matches(path, state):
             report.unchanged += 1
             continue
-        tasks.append(_Task(path, state.content_hash if state else None))
+        tasks.append(_Task(path, state.content_hash if state else None, aliases))
     doomed = _pruned(known, paths, roots) if prune else []
     if progress:
         progress(0, len(tasks))

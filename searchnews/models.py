@@ -140,6 +140,7 @@ class Hit:
     headline_match: Snippet | None = None
     published_source: str | None = None
     duplicates: list[Copy] = field(default_factory=list)
+    variants: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The JSON contract of a hit (see the README)."""
@@ -155,6 +156,7 @@ class Hit:
             "score": round(self.score, 4),
             "snippets": [snippet.to_html() for snippet in self.snippets],
             "duplicates": [copy.to_dict() for copy in self.duplicates],
+            "matched_spellings": list(self.variants),
         }
 
 

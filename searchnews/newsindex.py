@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import datetime
 
+from .aliases import AliasTable
 from .dates import date_range
 from .engine import SORTS, Engine, SearchRequest, open_engine
 from .errors import ArticleNotFoundError, QueryError
 from .indexer import Progress, update_index
-from .models import Article, IndexReport, SearchResults
+from .models import Article, FacetValue, IndexReport, SearchResults
 from .query import explain, parse_query
 
 MAX_LIMIT = 1000
+ALIAS_FILE = "aliases.tsv"
+ENTITY_KINDS = ("person", "org", "place")
 
 
 class NewsIndex:
@@ -26,6 +30,18 @@ class NewsIndex:
     def __init__(self, path: str) -> None:
         self.path = path
         self._engine: Engine | None = None
+        self._aliases: AliasTable | None = None
+
+    @property
+    def alias_file(self) -> str:
+        """The user's alias table for this index: aliases.tsv in the index folder."""
+        return os.path.join(self.path, ALIAS_FILE)
+
+    @property
+    def aliases(self) -> AliasTable:
+        if self._aliases is None:
+            self._aliases = AliasTable.load(self.alias_file)
+        return self._aliases
 
     def _open(self, *, create: bool = False) -> Engine:
         if self._engine is None:
@@ -48,8 +64,14 @@ class NewsIndex:
         if rebuild:
             self.close()
             self._engine = open_engine(self.path, create=True, rebuild=True)
+        extra = self.alias_file if os.path.isfile(self.alias_file) else None
         return update_index(
-            self._open(create=True), paths, jobs=jobs, prune=prune, progress=progress
+            self._open(create=True),
+            paths,
+            jobs=jobs,
+            prune=prune,
+            progress=progress,
+            aliases=extra,
         )
 
     def search(
@@ -84,7 +106,7 @@ class NewsIndex:
             raise QueryError("The page number starts at 1.")
         start, stop = date_range(since, until, as_of=as_of)
         request = SearchRequest(
-            parse_query(query, as_of=as_of),
+            self.aliases.expand(parse_query(query, as_of=as_of)),
             query or "",
             start,
             stop,
@@ -101,6 +123,30 @@ class NewsIndex:
             results.suggestion = engine.suggest(query)
         return results
 
+    def entities(
+        self,
+        query: str | None = None,
+        *,
+        kind: str | None = None,
+        limit: int = 20,
+        as_of: datetime | None = None,
+    ) -> dict[str, list[FacetValue]]:
+        """The most mentioned people, organisations and places, with how many of the
+        articles matching `query` (all articles when it is empty) name each."""
+        kinds = (kind,) if kind else ENTITY_KINDS
+        if kind is not None and kind not in ENTITY_KINDS:
+            raise QueryError(f"Unknown entity kind {kind!r}: use person, org or place.")
+        request = SearchRequest(
+            self.aliases.expand(parse_query(query, as_of=as_of)),
+            query or "",
+            limit=1,
+            facets=True,
+            collapse=False,
+            facet_limit=limit,
+        )
+        facets = self._open().search(request).facets or {}
+        return {name: facets.get(name, []) for name in kinds}
+
     def similar(self, doc_id: str, *, limit: int = 10) -> SearchResults:
         """Articles most like the one with this id (more like this); its copies left out."""
         if not 1 <= limit <= MAX_LIMIT:
@@ -109,10 +155,9 @@ class NewsIndex:
             raise ArticleNotFoundError(f"No article with id {doc_id!r} in this index.")
         return self._open().similar(doc_id, limit)
 
-    @staticmethod
-    def explain(query: str | None, *, as_of: datetime | None = None) -> str:
-        """How a query is understood: its words, phrases, fields and date bounds, as text."""
-        return explain(parse_query(query, as_of=as_of))
+    def explain(self, query: str | None, *, as_of: datetime | None = None) -> str:
+        """How a query is understood: its words, phrases, fields, spellings and date bounds."""
+        return explain(self.aliases.expand(parse_query(query, as_of=as_of)))
 
     def article(self, doc_id: str) -> Article | None:
         """The stored article with this id (as shown in search hits), or None."""

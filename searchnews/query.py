@@ -44,6 +44,7 @@ class Term:
     text: str
     field: str | None = None
     prefix: bool = False
+    alias_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Phrase:
     text: str
     field: str | None = None
     slop: int = 0
+    alias_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,9 @@ def explain(node: Query, depth: int = 0) -> str:
     pad = "  " * depth
     if isinstance(node, MatchAll):
         return f"{pad}every article"
+    if isinstance(node, Term | Phrase) and node.alias_of:
+        where = _FIELD_NAMES.get(node.field, node.field) if node.field else _DEFAULT_FIELDS
+        return f"{pad}{node.text!r} in {where} (another spelling of {node.alias_of!r})"
     if isinstance(node, Term):
         where = _FIELD_NAMES.get(node.field, node.field) if node.field else _DEFAULT_FIELDS
         what = f"words starting with {node.text!r}" if node.prefix else f"word {node.text!r}"

@@ -55,6 +55,7 @@ class SearchRequest:
     facets: bool = False
     collapse: bool = True
     variants: bool = True
+    facet_limit: int = 10
 
 
 FACETS = ("site", "section", "month", "person", "org", "place")

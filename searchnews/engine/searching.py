@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from whoosh import query as wq
@@ -11,11 +12,10 @@ from ..models import Copy, FacetValue, Hit, SearchResults
 from ..query import positive_leaves
 from .base import FACETS, SearchRequest
 from .schema import FACET_COLUMNS
-from .snippets import make_snippets, mark, plan_for
+from .snippets import find_spans, make_snippets, mark, plan_for
 from .translate import Translator
 from .variants import WordVariants
 
-TOP_ENTITIES = 10
 TOP_VALUES = 20
 MAX_COPIES = 20
 
@@ -43,7 +43,7 @@ def _group_facets() -> dict:
     }
 
 
-def _facet_values(results) -> dict[str, list[FacetValue]]:
+def _facet_values(results, entity_limit: int) -> dict[str, list[FacetValue]]:
     facets = {}
     for name in FACETS:
         counts = {
@@ -57,7 +57,7 @@ def _facet_values(results) -> dict[str, list[FacetValue]]:
                 for key, count in sorted(counts.items())
             ]
         else:
-            limit = TOP_ENTITIES if name in ("person", "org", "place") else TOP_VALUES
+            limit = entity_limit if name in ("person", "org", "place") else TOP_VALUES
             ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
             values = [FacetValue(str(key), count) for key, count in ranked[:limit]]
         facets[name] = values
@@ -87,6 +87,22 @@ def _copies(searcher, key: str, keep_id: str) -> list[Copy]:
             )
         )
     return copies[:MAX_COPIES]
+
+
+def _spellings_found(stored: dict, leaves) -> list[str]:
+    """The other spellings of a searched name that this article uses, as it writes them."""
+    found: list[str] = []
+    for leaf in leaves:
+        if not getattr(leaf, "alias_of", None):
+            continue
+        anywhere = replace(leaf, field=None)  # entity fields hold names, the text holds words
+        for field in ("headline", "body"):
+            text = stored.get(field, "")
+            spans = find_spans(text, plan_for([anywhere], field))
+            for start, end in spans[:1]:
+                if text[start:end] not in found:
+                    found.append(text[start:end])
+    return found
 
 
 def hit_from(stored: dict, score: float, body_plan, headline_plan, snippets: int) -> Hit:
@@ -156,6 +172,7 @@ def run_search(searcher, request: SearchRequest) -> SearchResults:
         stored = hit.fields()
         score = float(hit.score or 0.0) if order is None else 0.0
         found = hit_from(stored, score, body_plan, headline_plan, request.snippets)
+        found.variants = _spellings_found(stored, leaves)
         key = stored["duplicate"]
         if request.collapse and searcher.doc_frequency("duplicate", key) > 1:
             found.duplicates = _copies(searcher, key, stored["id"])
@@ -164,7 +181,7 @@ def run_search(searcher, request: SearchRequest) -> SearchResults:
         request.text, stories, request.page, request.limit, hits, articles=articles
     )
     if request.facets:
-        page.facets = _facet_values(results)
+        page.facets = _facet_values(results, request.facet_limit)
     return page
 
 

@@ -19,6 +19,7 @@ from .words import (
     DEMONYMS,
     FIRST_NAMES,
     NAME_CONNECTORS,
+    NOT_ENTITIES,
     ORG_STARTS,
     ORG_WORDS,
     PERSON_CONNECTORS,
@@ -159,9 +160,9 @@ class Recognizer:
             return Entity(words, known.kind, start, end, name)
         last = parts[-1].lower().strip(".")
         first = parts[0].lower()
-        if last in ORG_WORDS or (first in ORG_STARTS and len(parts) >= 3):
+        if (last in ORG_WORDS and len(parts) >= 2) or (first in ORG_STARTS and len(parts) >= 3):
             return Entity(words, "org", start, end, words)
-        if len(parts) == 1 and _ACRONYM.match(words) and words.lower() not in COMMON_WORDS:
+        if len(parts) == 1 and _ACRONYM.match(words) and words.lower() not in NOT_ENTITIES:
             return Entity(words, "org", start, end, words)
         if key in people:
             return Entity(words, "person", start, end, people[key])

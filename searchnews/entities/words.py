@@ -116,3 +116,10 @@ FIRST_NAMES = frozenset(
     harry meghan kate elon jeff bill warren sundar satya tim sam jensen gautam mukesh
     ratan""".split()
 )
+
+# Capitalised abbreviations that are not organisations.
+NOT_ENTITIES = COMMON_WORDS | frozenset(
+    """gmt bst utc cet cest est edt pst am pm tv ceo cfo coo gdp cpi co2 covid sars hiv aids dna
+    usd eur gbp rub uah jpy cny chf bn mn km kg mph ok faq pdf uk us eu un ii iii iv vi vii viii
+    ix xi xii dj mc vip ap ad bc pc id ip it ai vr""".split()
+)
