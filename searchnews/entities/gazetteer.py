@@ -15,7 +15,7 @@ from pathlib import Path
 
 KINDS = ("person", "org", "place")
 MIN_CITY_POPULATION = 15000
-MIN_POPULATION_FOR_ALTERNATE_NAMES = 100000
+MIN_POPULATION_FOR_ALTERNATE_NAMES = 1000000
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z'’.\- ]{2,40}$")
 _EXTRA_PLACES = """Europe Asia Africa Antarctica Oceania Americas|North America|South America|
 Latin America|Central America|Middle East|Near East|Far East|Caucasus|Balkans|Scandinavia|

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .gazetteer import Known, base_gazetteer, fold_name
 from .words import (
+    COMMON_ENGLISH,
     COMMON_WORDS,
     DEMONYMS,
     FIRST_NAMES,
@@ -28,7 +29,9 @@ from .words import (
 )
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁЄІЇҐ"
-_WORD = rf"[{_UPPER}][\w'’\-.&]*\w|[{_UPPER}]"
+# A capitalised word; a hyphen continues it only into another capital ("Interfax-Ukraine", not
+# "Moscow-backed"); dots only as in abbreviations ("U.K.").
+_WORD = rf"[{_UPPER}](?:[\w'’&]|\.(?=\w))*(?:-[{_UPPER}](?:[\w'’&]|\.(?=\w))*)*\.?"
 _CONNECTOR = "|".join(sorted(NAME_CONNECTORS - {"and", "&"}, key=len, reverse=True))
 _SPAN = re.compile(
     rf"(?<![\w'’-])(?:{_WORD})(?:(?:[ \t]+(?:(?:{_CONNECTOR})[ \t]+)*)(?:{_WORD}))*",
@@ -39,6 +42,7 @@ _SPEECH_AFTER = re.compile(
 )
 _ACRONYM = re.compile(r"^[A-Z][A-Z&]{1,5}$")
 _POSSESSIVE = re.compile(r"['’]s?$")
+_ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,}$|[A-Z]\.[A-Z]\.?$")
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ class Recognizer:
     def _candidates(self, text: str):
         """(words, start, end, cued) for runs of capitalised words, split at title words."""
         for match in _ANGLE_NAME.finditer(text):
-            yield match.group(1), match.start(1), match.end(1), False
+            yield match.group(1), match.start(1), match.end(1), "angle"
         for match in _SPAN.finditer(text):
             if text[max(0, match.start() - 1) : match.start()] == "<":
                 continue
@@ -114,13 +118,40 @@ class Recognizer:
                 bare = _trim_possessive(word).lower().strip(".")
                 if bare in TITLE_WORDS or (bare in COMMON_WORDS and not current):
                     if current:
-                        yield self._joined(text, current, cued)
+                        yield from self._segments(text, current, cued)
                     current = []
                     cued = bare in TITLE_WORDS or bare in PERSON_CUES
                     continue
                 current.append((word, start, end))
+                sentence_end = word.endswith(".") and not _ABBREVIATION.search(word)
+                if sentence_end or word[-2:] in ("'s", "’s"):
+                    # A full stop ends a sentence; "Viktor Orbán's Fidesz": a possessive ends a name.
+                    yield from self._segments(text, current, cued)
+                    current, cued = [], False
             if current:
-                yield self._joined(text, current, cued)
+                yield from self._segments(text, current, cued)
+
+    def _segments(self, text: str, tokens, cued: bool):
+        """Split a run where a known name ends before it does ("Bank of England Robin Leigh-
+        Pemberton" -> "Bank of England" | "Robin Leigh-Pemberton")."""
+        while len(tokens) >= 3:
+            whole = fold_name(" ".join(w for w, _s, _e in tokens))
+            if whole in self.known or tokens[-1][0].lower().strip(".") in ORG_WORDS:
+                break
+            cut = next(
+                (
+                    size
+                    for size in range(len(tokens) - 1, 0, -1)
+                    if fold_name(" ".join(w for w, _s, _e in tokens[:size])) in self.known
+                    and tokens[size][0].lower() not in NAME_CONNECTORS
+                ),
+                None,
+            )
+            if cut is None:
+                break
+            yield self._joined(text, tokens[:cut], cued)
+            tokens, cued = tokens[cut:], False
+        yield self._joined(text, tokens, cued)
 
     @staticmethod
     def _joined(text: str, tokens, cued: bool):
@@ -139,7 +170,10 @@ class Recognizer:
         if not tokens:
             return "", 0, 0, cued
         start, end = tokens[0][1], tokens[-1][2]
-        words = _trim_possessive(text[start:end].rstrip(".,;:"))
+        words = text[start:end]
+        if not _ABBREVIATION.search(words):
+            words = words.rstrip(".,;:")
+        words = _trim_possessive(words)
         return words, start, start + len(words), cued
 
     @staticmethod
@@ -148,12 +182,16 @@ class Recognizer:
         return bool(before) and before[-1].lower().strip(",.") in PERSON_CUES
 
     def _classify(
-        self, text: str, words: str, start: int, end: int, cued: bool, people: dict[str, str]
+        self, text: str, words: str, start: int, end: int, cued, people: dict[str, str]
     ) -> Entity | None:
+        if cued == "angle":  # Reuters marks company names <like this>
+            return Entity(words, "org", start, end, words) if words else None
         if not words or len(words) < 2:
             return None
         key = fold_name(words)
         parts = words.split()
+        if len(parts) == 1 and key in people:
+            return Entity(words, "person", start, end, people[key])
         known = self.known.get(key)
         if known is not None and not (cued and known.kind == "place" and len(parts) >= 2):
             name = people.get(key, known.name) if known.kind == "person" else known.name
@@ -174,6 +212,24 @@ class Recognizer:
             cued or first in FIRST_NAMES or _SPEECH_AFTER.match(text[end : end + 20])
         ):
             return Entity(words, "person", start, end, words)
-        if len(parts) == 1 and cued and words.lower() not in COMMON_WORDS:
+        if (
+            len(parts) == 1
+            and words.lower() not in NOT_ENTITIES
+            and (cued or _SPEECH_AFTER.match(text[end : end + 20]))
+        ):
+            return Entity(words, "person", start, end, words)
+        if (
+            name_like
+            and len(parts) <= 3
+            and not any(
+                fold_name(part) in self.known
+                or part.lower() in NOT_ENTITIES
+                or (part.lower() in COMMON_ENGLISH and part.lower() not in FIRST_NAMES)
+                or not part[0].isalpha()
+                for part in parts
+            )
+        ):
+            # Two or three capitalised words that name no known place or body: most often a
+            # person in news text.
             return Entity(words, "person", start, end, words)
         return None

@@ -3,6 +3,17 @@ capitalised words that start sentences without naming anything."""
 
 from __future__ import annotations
 
+from importlib import resources
+
+
+def _common_english() -> frozenset[str]:
+    text = resources.files("searchnews.data").joinpath("common_english.txt").read_text("utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+# The most frequent English words: capitalised, they are headline words, not names.
+COMMON_ENGLISH = _common_english()
+
 # Words before a name that say a person follows ("President Vladimir Putin", "spokesman Nazar
 # Voloshyn"). Matched case-insensitively, as whole words.
 PERSON_CUES = frozenset(
@@ -20,7 +31,7 @@ PERSON_CUES = frozenset(
 TITLE_WORDS = frozenset(
     """president prime minister chancellor premier senator governor mayor king queen prince
     princess pope mr mrs ms dr sir dame lord lady judge general colonel captain commander
-    admiral secretary ambassador chairman ceo director chief coach""".split()
+    admiral secretary ambassador chairman ceo director chief coach cllr councillor""".split()
 )
 # Last words of organisation names.
 ORG_WORDS = frozenset(
@@ -34,7 +45,8 @@ ORG_WORDS = frozenset(
     communications systems technologies partners capital securities investments bancorp
     insurance pharmaceuticals laboratories alliance coalition movement front brigade battalion
     regiment division command centre center hospital museum orchestra theatre festival studios
-    records pictures entertainment tv fc united city rovers wanderers athletic""".split()
+    records pictures entertainment tv fc united city rovers wanderers athletic
+    oy oyj co nv ab asa spa se bv kg srl sarl ag plc sae saic lp llp bhd tbk pte""".split()
 )
 # Words that start an organisation name ("Bank of England", "University of Oxford").
 ORG_STARTS = frozenset("""bank university college institute ministry department court""".split())
@@ -78,7 +90,9 @@ COMMON_WORDS = frozenset(
     neither whether despite unlike like once twice officials police experts analysts critics
     supporters residents people many several nearly almost about around over under breaking live
     update updated exclusive opinion analysis comment editorial news report reports reporting
-    data source sources government state""".split()
+    data source sources government state
+    earlier later former now then instead elsewhere overall indeed perhaps quirky separately
+    economists""".split()
 )
 
 FIRST_NAMES = frozenset(
