@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INDEX ?= index
 CORPUS ?= corpus
 
-.PHONY: run test lint format bench bench-extract bench-stemming clean
+.PHONY: run test lint format bench bench-extract bench-stemming bench-entities clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || \
@@ -46,13 +46,16 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format searchnews tests benchmarks
 
 # Benchmarks print Markdown tables; they skip with a message when ../shared/data is absent.
-bench: bench-extract bench-stemming
+bench: bench-extract bench-stemming bench-entities
 
 bench-extract: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_extract.py
 
 bench-stemming: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_stemming.py
+
+bench-entities: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_entities.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -21,14 +21,12 @@ from searchnews.entities import extract_entities
 
 GOLD = Path(__file__).resolve().parent / "entities_gold.jsonl"
 KINDS = ("person", "org", "place")
+_REUTERS_PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s{3,}\S)")
 NEWS_FILES = {"reuters21578": "reuters21578.jsonl.gz", "bbc": "bbc-news-2225.jsonl.gz"}
 
 
 def _paragraphs(source: str, body: str) -> list[str]:
-    if source == "bbc":
-        parts = body.split("\n\n")
-    else:
-        parts = re.split(r"\n\s*\n|\n(?=\s{3,}\S)", body)
+    parts = body.split("\n\n") if source == "bbc" else _REUTERS_PARAGRAPH.split(body)
     return [" ".join(part.split()) for part in parts]
 
 
