@@ -125,7 +125,7 @@ class Recognizer:
                 current.append((word, start, end))
                 sentence_end = word.endswith(".") and not _ABBREVIATION.search(word)
                 if sentence_end or word[-2:] in ("'s", "’s"):
-                    # A full stop ends a sentence; "Viktor Orbán's Fidesz": a possessive ends a name.
+                    # A full stop ends a sentence; a possessive ends a name ("Orbán's Fidesz").
                     yield from self._segments(text, current, cued)
                     current, cued = [], False
             if current:
