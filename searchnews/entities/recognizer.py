@@ -116,7 +116,8 @@ class Recognizer:
             current: list[tuple[str, int, int]] = []
             for word, start, end in tokens:
                 bare = _trim_possessive(word).lower().strip(".")
-                if bare in TITLE_WORDS or (bare in COMMON_WORDS and not current):
+                common = bare in COMMON_WORDS and (bare not in NAME_CONNECTORS or not current)
+                if bare in TITLE_WORDS or common:
                     if current:
                         yield from self._segments(text, current, cued)
                     current = []
