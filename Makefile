@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INDEX ?= index
 CORPUS ?= corpus
+PORT ?= 8080
 
 .PHONY: run test lint format bench bench-extract bench-stemming bench-entities clean
 
@@ -32,10 +33,17 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(BIN)/searchnews index $(CORPUS) --index $(INDEX)
-	$(BIN)/searchnews search '"rearm itself"' --index $(INDEX)
+	$(BIN)/searchnews serve --index $(INDEX) --port $(PORT)
 
-test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+# The browser tests drive Debian's Chromium; install it when the machine lacks it.
+CHROMIUM ?= /usr/bin/chromium
+
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "Install Chromium at $(CHROMIUM) for the browser tests"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: $(VENV)/.installed-test $(CHROMIUM)
+	SEARCHNEWS_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check searchnews tests benchmarks

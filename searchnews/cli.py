@@ -281,6 +281,48 @@ def entities(
             click.echo("  (none)")
 
 
+@main.command()
+@index_option
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (loopback: only this machine can connect).",
+)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@reports_errors
+def serve(index_dir: str, host: str, port: int) -> None:
+    """Serve the search page and the HTTP API over the index."""
+    from werkzeug.serving import run_simple
+
+    from .web import create_app
+
+    with NewsIndex(index_dir) as news:
+        count = news.count()  # a missing index fails here, with the command that builds it
+    if not port_is_free(host, port):
+        raise click.ClickException(
+            f"Port {port} on {host} is already in use: stop what uses it, or pick another "
+            f"with --port."
+        )
+    click.echo(
+        f"Serving {count} articles from {index_dir}/ at http://{host}:{port}/ (Ctrl+C stops)"
+    )
+    run_simple(host, port, create_app(index_dir), threaded=True)
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a server could listen on host:port now."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def _print_facets(facets: dict[str, list[FacetValue]]) -> None:
     for name, values in facets.items():
         if not values:

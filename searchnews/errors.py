@@ -7,19 +7,28 @@ class SearchnewsError(Exception):
     """Base class of every error searchnews raises on purpose.
 
     The message is written for the person using the tool: it says what is wrong and what to do.
+    `status` is the HTTP status the web front end answers with.
     """
+
+    status = 500
 
 
 class QueryError(SearchnewsError):
     """A query, or a date bound, that cannot be understood."""
 
+    status = 400
+
 
 class IndexNotFoundError(SearchnewsError):
     """The index folder holds no searchnews index."""
 
+    status = 503
+
 
 class IndexLockedError(SearchnewsError):
     """Another process is writing to the index."""
+
+    status = 409
 
 
 class ExtractionError(SearchnewsError):
@@ -28,3 +37,5 @@ class ExtractionError(SearchnewsError):
 
 class ArticleNotFoundError(SearchnewsError):
     """No article with the given id in the index."""
+
+    status = 404

@@ -10,8 +10,8 @@ from .aliases import AliasTable
 from .dates import date_range
 from .engine import SORTS, Engine, SearchRequest, open_engine
 from .errors import ArticleNotFoundError, QueryError
-from .indexer import Progress, update_index
-from .models import Article, FacetValue, IndexReport, SearchResults
+from .indexer import Progress, read_page_bytes, update_index
+from .models import Article, FacetValue, IndexReport, SearchResults, Snippet
 from .query import explain, parse_query
 
 MAX_LIMIT = 1000
@@ -162,6 +162,25 @@ class NewsIndex:
     def article(self, doc_id: str) -> Article | None:
         """The stored article with this id (as shown in search hits), or None."""
         return self._open().article(doc_id)
+
+    def source_bytes(self, doc_id: str) -> bytes:
+        """The saved page an article came from, as read from its file (un-gzipped)."""
+        path = self._open().source_path(doc_id)
+        if path is None:
+            raise ArticleNotFoundError(f"No article with id {doc_id!r} in this index.")
+        try:
+            return read_page_bytes(path)
+        except OSError as error:
+            raise ArticleNotFoundError(
+                f"The saved page is no longer readable at {path}: {error}"
+            ) from error
+
+    def highlight(self, query: str | None, text: str) -> list[Snippet]:
+        """`text` as paragraphs with what `query` matches marked (an article view's body)."""
+        tree = self.aliases.expand(parse_query(query)) if query and query.strip() else None
+        if tree is None:
+            return [Snippet(p) for p in text.split("\n\n") if p.strip()]
+        return self._open().highlight(tree, text)
 
     def count(self) -> int:
         """How many articles the index holds."""

@@ -153,3 +153,21 @@ def test_extract_json_lines(runner, pages):
         "description",
     }
     assert records[1]["authors"] == ["Ana Lima"]
+
+
+def test_serve_says_when_the_index_is_missing(runner, tmp_path):
+    result = runner.invoke(main, ["serve", "--index", str(tmp_path / "none"), "--port", "1"])
+    assert result.exit_code == 1
+    assert "searchnews index" in result.stderr
+
+
+def test_serve_says_when_the_port_is_taken(runner, indexed):
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = runner.invoke(main, ["serve", "--index", str(indexed), "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr

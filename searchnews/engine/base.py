@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..models import Article, SearchResults
+from ..models import Article, SearchResults, Snippet
 from ..query import Query
 
 SORTS = ("relevance", "newest", "oldest")
@@ -103,6 +103,14 @@ class Engine(ABC):
     @abstractmethod
     def similar(self, doc_id: str, limit: int = 10) -> SearchResults:
         """Articles most like the one with this id (its copies left out)."""
+
+    @abstractmethod
+    def source_path(self, doc_id: str) -> str | None:
+        """The path of the file an article was extracted from, or None."""
+
+    @abstractmethod
+    def highlight(self, query: Query, text: str) -> list[Snippet]:
+        """`text` cut into paragraphs, each with the spans the query matches marked."""
 
     @abstractmethod
     def suggest(self, text: str) -> str | None:

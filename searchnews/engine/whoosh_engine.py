@@ -12,12 +12,14 @@ from whoosh.index import LockError
 from whoosh.scoring import BM25F
 
 from ..errors import IndexLockedError, IndexNotFoundError
-from ..models import Article, SearchResults
+from ..models import Article, SearchResults, Snippet
+from ..query import Query, Term, positive_leaves
 from .base import Document, Engine, EngineWriter, FileState, SearchRequest
 from .documents import article_from, fields_of
 from .schema import TEXT_FIELDS, build_schema
 from .searching import hit_from, run_search
-from .snippets import MatchPlan, fold
+from .snippets import MatchPlan, fold, mark, plan_for
+from .variants import WordVariants
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,21 @@ class WhooshEngine(Engine):
                     continue
                 hits.append(hit_from(other, float(hit.score or 0.0), MatchPlan(), MatchPlan(), 1))
             return SearchResults(f"similar:{doc_id}", len(hits), 1, limit, hits)
+
+    def source_path(self, doc_id: str) -> str | None:
+        with self._ix.searcher() as searcher:
+            stored = searcher.document(id=doc_id)
+        return stored["path"] if stored else None
+
+    def highlight(self, query: Query, text: str) -> list[Snippet]:
+        plan = plan_for(positive_leaves(query), "body")
+        with self._ix.searcher() as searcher:
+            forms = WordVariants(searcher.reader())
+            for leaf in positive_leaves(query):
+                for word in fold(leaf.text) if isinstance(leaf, Term) and not leaf.prefix else ():
+                    if word in plan.terms:
+                        plan.terms.update(forms("body", word))
+        return [mark(paragraph, plan) for paragraph in text.split("\n\n") if paragraph.strip()]
 
     def suggest(self, text: str) -> str | None:
         changed = False
