@@ -77,18 +77,56 @@ def main(verbose: bool) -> None:
 )
 @click.option("--prune", is_flag=True, help="Remove documents whose files are gone.")
 @click.option("--rebuild", is_flag=True, help="Start the index over.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for another run that is writing.",
+)
+@click.option(
+    "--failures",
+    "failures_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the files that failed, with the reasons, as JSON Lines.",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Commit every N documents, so an interrupted run keeps its work.",
+)
 @reports_errors
 def index(
-    paths: tuple[str, ...], index_dir: str, jobs: int | None, prune: bool, rebuild: bool
+    paths: tuple[str, ...],
+    index_dir: str,
+    jobs: int | None,
+    prune: bool,
+    rebuild: bool,
+    wait: float,
+    failures_file: str | None,
+    batch: int,
 ) -> None:
     """Index the news pages (.html, .htm, .xhtml, .html.gz, .txt) under PATHS [default: corpus/]."""
     bar = _ProgressBar()
     with NewsIndex(index_dir) as news:
         report = news.index(
-            paths or (DEFAULT_CORPUS,), jobs=jobs, prune=prune, rebuild=rebuild, progress=bar.update
+            paths or (DEFAULT_CORPUS,),
+            jobs=jobs,
+            prune=prune,
+            rebuild=rebuild,
+            progress=bar.update,
+            wait=wait,
+            commit_every=batch,
         )
         bar.finish()
         total = news.count()
+    if failures_file:
+        with open(failures_file, "w", encoding="utf-8") as out:
+            for failure in report.failures:
+                out.write(json.dumps(failure.to_dict(), ensure_ascii=False) + "\n")
     _print_report(report, total, index_dir)
 
 

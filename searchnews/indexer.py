@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import logging
 import os
@@ -23,6 +22,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".txt")
 COMMIT_EVERY = 1000  # documents per commit, so a long run that stops keeps most of its work
+MAX_PAGE_BYTES = 16 * 1024 * 1024  # no news article is larger; bigger files are not pages
 
 Progress = Callable[[int, int], None]
 
@@ -76,16 +76,38 @@ def find_page_files(roots: Iterable[str]) -> tuple[list[str], list[Failure]]:
     return sorted(found), failures
 
 
+def _size(count: int) -> str:
+    return f"{count / 1_000_000:.1f} MB"
+
+
+def unpack_page(raw: bytes, path: str) -> bytes:
+    """A page file's bytes, gunzipped for .gz files, refusing pages over MAX_PAGE_BYTES.
+
+    Raises OSError with a readable reason (corrupt gzip, too large).
+    """
+    if len(raw) > MAX_PAGE_BYTES:
+        raise OSError(
+            f"page too large ({_size(len(raw))}; searchnews reads pages up to "
+            f"{_size(MAX_PAGE_BYTES)})"
+        )
+    if not path.lower().endswith(".gz"):
+        return raw
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(raw, MAX_PAGE_BYTES + 1)
+    except zlib.error as error:
+        raise OSError(f"corrupt gzip file ({error})") from error
+    if len(data) > MAX_PAGE_BYTES:
+        raise OSError(f"page too large once unzipped (over {_size(MAX_PAGE_BYTES)})")
+    if not inflater.eof:
+        raise OSError("corrupt gzip file (it ends before the compressed data does)")
+    return data
+
+
 def read_page_bytes(path: str) -> bytes:
     """A page file's bytes, un-gzipped for .gz files. Raises OSError with a readable reason."""
     with open(path, "rb") as handle:
-        data = handle.read()
-    if path.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as error:
-            raise OSError(f"corrupt gzip file ({error})") from error
-    return data
+        return unpack_page(handle.read(MAX_PAGE_BYTES + 1), path)
 
 
 def _process(task: _Task) -> _Outcome:
@@ -93,7 +115,7 @@ def _process(task: _Task) -> _Outcome:
     try:
         stat = os.stat(task.path)
         with open(task.path, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(MAX_PAGE_BYTES + 1)
     except OSError as error:
         return _Outcome(task.path, error=f"cannot read the file ({error.strerror or error})")
     content_hash = hashlib.sha1(raw).hexdigest()
@@ -103,21 +125,21 @@ def _process(task: _Task) -> _Outcome:
     if not raw:
         return _Outcome(task.path, error="empty file")
     try:
-        data = read_page_bytes(task.path) if task.path.lower().endswith(".gz") else raw
+        data = unpack_page(raw, task.path)
         kind = binary_kind(data)
         if kind is not None:
             return _Outcome(task.path, error=f"not a page: the file holds {kind}")
         # The file's time is when the page was saved: no page can be published after that.
         article = extract_article(data, now=datetime.fromtimestamp(stat.st_mtime))
+        if not article.headline and not article.body:
+            return _Outcome(task.path, error="no article text found")
+        add_entities(article, recognizer_for(task.aliases))
+        return _Outcome(task.path, state, article, sketch(article.body))
     except OSError as error:
         return _Outcome(task.path, error=str(error))
     except Exception as error:  # a page must never stop the run: report it and go on
         log.debug("extraction failed for %s", task.path, exc_info=True)
         return _Outcome(task.path, error=f"extraction failed ({type(error).__name__}: {error})")
-    if not article.headline and not article.body:
-        return _Outcome(task.path, error="no article text found")
-    add_entities(article, recognizer_for(task.aliases))
-    return _Outcome(task.path, state, article, sketch(article.body))
 
 
 def add_entities(article: Article, recognizer) -> None:
@@ -142,18 +164,23 @@ def update_index(
     prune: bool = False,
     progress: Progress | None = None,
     aliases: str | None = None,
+    wait: float = 0.0,
+    commit_every: int = COMMIT_EVERY,
+    rebuild: bool = False,
 ) -> IndexReport:
     """Bring the index up to date with the page files under `roots`.
 
     New files are added, changed ones (by content hash) replaced, unchanged ones skipped; with
     `prune`, documents whose files are gone from under the roots are removed. A file that cannot
     be read or extracted is reported in the result and the run goes on. `aliases` names a
-    user's alias file that extends the shipped one.
+    user's alias file that extends the shipped one. Another writer's lock is waited for up to
+    `wait` seconds; changes are committed every `commit_every` documents and at the end. With
+    `rebuild`, every file is read again and the first commit replaces the whole index.
     """
     roots = list(roots)
     paths, failures = find_page_files(roots)
     report = IndexReport(failures=failures)
-    known = engine.files()
+    known = {} if rebuild else engine.files()
     tasks = []
     for path in paths:
         state = known.get(path)
@@ -165,7 +192,7 @@ def update_index(
     if progress:
         progress(0, len(tasks))
     duplicates = DuplicateFinder(engine.sketches_like)
-    writer = engine.writer()
+    writer = engine.writer(wait=wait, clear=rebuild)
     committed = False
     try:
         for done, outcome in enumerate(_outcomes(tasks, jobs or os.cpu_count() or 1), start=1):
@@ -180,7 +207,7 @@ def update_index(
                     report.updated += 1
                 else:
                     report.added += 1
-                if (report.added + report.updated) % COMMIT_EVERY == 0:
+                if (report.added + report.updated) % commit_every == 0:
                     writer.commit()
             if progress:
                 progress(done, len(tasks))

@@ -10,7 +10,7 @@ from .aliases import AliasTable
 from .dates import date_range
 from .engine import SORTS, Engine, SearchRequest, open_engine
 from .errors import ArticleNotFoundError, QueryError
-from .indexer import Progress, read_page_bytes, update_index
+from .indexer import COMMIT_EVERY, Progress, read_page_bytes, update_index
 from .models import Article, FacetValue, IndexReport, SearchResults, Snippet
 from .query import explain, parse_query
 
@@ -56,14 +56,15 @@ class NewsIndex:
         prune: bool = False,
         rebuild: bool = False,
         progress: Progress | None = None,
+        wait: float = 0.0,
+        commit_every: int = COMMIT_EVERY,
     ) -> IndexReport:
         """Add new and changed page files under `paths` to the index (made if missing).
 
-        `rebuild` starts the index over; `prune` removes documents whose files are gone.
+        `rebuild` starts the index over; `prune` removes documents whose files are gone; `wait`
+        is how long to wait for another process that is writing; changes become visible every
+        `commit_every` documents.
         """
-        if rebuild:
-            self.close()
-            self._engine = open_engine(self.path, create=True, rebuild=True)
         extra = self.alias_file if os.path.isfile(self.alias_file) else None
         return update_index(
             self._open(create=True),
@@ -72,6 +73,9 @@ class NewsIndex:
             prune=prune,
             progress=progress,
             aliases=extra,
+            wait=wait,
+            commit_every=commit_every,
+            rebuild=rebuild,
         )
 
     def search(

@@ -7,9 +7,9 @@ from .documents import document_id
 from .whoosh_engine import WhooshEngine
 
 
-def open_engine(path: str, *, create: bool = False, rebuild: bool = False) -> Engine:
+def open_engine(path: str, *, create: bool = False) -> Engine:
     """Open (or with `create`, make) the index in `path`."""
-    return WhooshEngine.open(path, create=create, rebuild=rebuild)
+    return WhooshEngine.open(path, create=create)
 
 
 __all__ = [

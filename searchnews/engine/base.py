@@ -89,8 +89,10 @@ class Engine(ABC):
         """Every indexed source file by path."""
 
     @abstractmethod
-    def writer(self) -> EngineWriter:
-        """Start writing; raises IndexLockedError when another writer holds the index."""
+    def writer(self, *, wait: float = 0.0, clear: bool = False) -> EngineWriter:
+        """Start writing, waiting up to `wait` seconds for another writer to finish; raises
+        IndexLockedError when it does not. With `clear`, the first commit replaces every
+        earlier document (until then searches see the old index)."""
 
     @abstractmethod
     def search(self, request: SearchRequest) -> SearchResults:

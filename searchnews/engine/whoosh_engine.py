@@ -10,6 +10,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
+from whoosh.writing import CLEAR
 
 from ..errors import IndexLockedError, IndexNotFoundError
 from ..models import Article, SearchResults, Snippet
@@ -29,16 +30,30 @@ _OPERATORS = {"OR", "AND", "NOT", "TO"}
 
 
 class WhooshWriter(EngineWriter):
-    def __init__(self, ix) -> None:
+    """Whoosh's writer holds an OS file lock, which the OS releases if the process dies: a lock
+    left by a killed run is never stale."""
+
+    def __init__(self, ix, wait: float = 0.0, clear: bool = False) -> None:
         self._ix = ix
+        self._wait = wait
+        self._clear = clear  # the first commit drops every earlier document (a rebuild)
         self._writer = self._open()
+
+    def _commit(self) -> None:
+        if self._clear:
+            self._writer.commit(mergetype=CLEAR)
+            self._clear = False
+        else:
+            self._writer.commit()
 
     def _open(self):
         try:
-            return self._ix.writer()
+            return self._ix.writer(timeout=self._wait, delay=0.25)
         except LockError as error:
+            waited = f" (waited {self._wait:g} s)" if self._wait else ""
             raise IndexLockedError(
-                "Another process is writing to this index; wait for it to finish and try again."
+                f"Another process is writing to this index{waited}: try again when it has "
+                "finished, or wait for it with --wait SECONDS."
             ) from error
 
     def put(self, document: Document) -> None:
@@ -48,14 +63,14 @@ class WhooshWriter(EngineWriter):
         self._writer.delete_by_term("path", path)
 
     def commit(self) -> None:
-        self._writer.commit()
+        self._commit()
         self._writer = self._open()
 
     def close(self, *, commit: bool) -> None:
         if self._writer is None:
             return
         if commit:
-            self._writer.commit()
+            self._commit()
         else:
             self._writer.cancel()
         self._writer = None
@@ -68,11 +83,10 @@ class WhooshEngine(Engine):
         self._ix = ix
 
     @classmethod
-    def open(cls, path: str, *, create: bool = False, rebuild: bool = False) -> WhooshEngine:
-        """Open the index in `path`; with `create`, make it if it is missing (or, with
-        `rebuild`, start it over)."""
+    def open(cls, path: str, *, create: bool = False) -> WhooshEngine:
+        """Open the index in `path`; with `create`, make it if it is missing."""
         exists = os.path.isdir(path) and whoosh_index.exists_in(path, indexname=INDEX_NAME)
-        if exists and not rebuild:
+        if exists:
             return cls(whoosh_index.open_dir(path, indexname=INDEX_NAME))
         if not create:
             raise IndexNotFoundError(
@@ -91,8 +105,8 @@ class WhooshEngine(Engine):
                 )
         return states
 
-    def writer(self) -> WhooshWriter:
-        return WhooshWriter(self._ix)
+    def writer(self, *, wait: float = 0.0, clear: bool = False) -> WhooshWriter:
+        return WhooshWriter(self._ix, wait, clear)
 
     def count(self) -> int:
         return self._ix.doc_count()
