@@ -6,7 +6,7 @@ INDEX ?= index
 CORPUS ?= corpus
 PORT ?= 8080
 
-.PHONY: run test lint format bench bench-extract bench-stemming bench-entities clean
+.PHONY: run test lint format bench bench-extract bench-stemming bench-entities bench-web clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || \
@@ -54,7 +54,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format searchnews tests benchmarks
 
 # Benchmarks print Markdown tables; they skip with a message when ../shared/data is absent.
-bench: bench-extract bench-stemming bench-entities
+bench: bench-extract bench-stemming bench-entities bench-web
 
 bench-extract: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_extract.py
@@ -64,6 +64,9 @@ bench-stemming: $(VENV)/.installed
 
 bench-entities: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_entities.py
+
+bench-web: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -114,6 +114,12 @@ def _process(task: _Task) -> _Outcome:
     """Read, hash and (if changed) extract one file; runs in a worker process."""
     try:
         stat = os.stat(task.path)
+        if stat.st_size > MAX_PAGE_BYTES:
+            return _Outcome(
+                task.path,
+                error=f"page too large ({_size(stat.st_size)}; "
+                f"searchnews reads pages up to {_size(MAX_PAGE_BYTES)})",
+            )
         with open(task.path, "rb") as handle:
             raw = handle.read(MAX_PAGE_BYTES + 1)
     except OSError as error:

@@ -84,6 +84,11 @@ def decode_page(data: bytes | str) -> tuple[str, str]:
         text = _try(body, declared)
         if text is not None:
             return text, declared
+    lenient = body.decode("utf-8", errors="replace")
+    broken = lenient.count("\ufffd")
+    if sum(1 for char in lenient if ord(char) > 127) - broken >= 2 * broken:
+        # UTF-8 with a few stray bytes (a truncated or spliced page): keep the UTF-8.
+        return lenient, "utf-8"
     guess = from_bytes(body[:_DETECTION_SAMPLE]).best()
     detected = _codec_name(guess.encoding) if guess is not None else None
     text = _try(body, detected)

@@ -1,0 +1,111 @@
+"""Property-based tests: any string as a query, any bytes as a page, never crash."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from searchnews import Article, QueryError, extract_article
+from searchnews.query import parse_query
+
+QUERY_PIECES = st.sampled_from(
+    [
+        '"',
+        "(",
+        ")",
+        "[",
+        "]",
+        "*",
+        "~",
+        "-",
+        ":",
+        "OR",
+        "AND",
+        "NOT",
+        "TO",
+        "date:",
+        "mentions:",
+        "person:",
+        "site:",
+        "headline:",
+        ">",
+        "<=",
+        "2024",
+        "2024-07",
+        "last week",
+        " ",
+        "kyiv",
+        "Erdoğan",
+        "\x00",
+        "\n",
+        "~3",
+        "\\",
+        "'",
+    ]
+)
+QUERIES = st.one_of(st.text(max_size=120), st.lists(QUERY_PIECES, max_size=12).map("".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(QUERIES)
+def test_any_query_parses_or_says_what_is_wrong(text):
+    try:
+        parse_query(text)
+    except QueryError as error:
+        assert str(error)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(QUERIES)
+def test_any_query_searches_or_says_what_is_wrong(news, text):
+    try:
+        results = news.search(text, limit=3)
+    except QueryError as error:
+        assert str(error)
+    else:
+        assert results.total >= 0
+
+
+PAGE_PIECES = st.sampled_from(
+    [
+        b"<html>",
+        b"<body>",
+        b"<p>",
+        b"</p>",
+        b"<div class='article-body'>",
+        b"</div>",
+        b"<h1>",
+        b"</h1>",
+        b"<script type='application/ld+json'>{",
+        b"}</script>",
+        b"<meta charset='",
+        b"utf-16",
+        b"'>",
+        b"\xff\xfe",
+        b"\xef\xbb\xbf",
+        b"\x00",
+        b"<time datetime='",
+        b"9999-99-99",
+        b"<![CDATA[",
+        b"-->",
+        b"<!--",
+        "Київ Erdoğan".encode(),
+        b"\xe9\xe8",
+        b"&#0;",
+        b"&amp;",
+        b"<title>",
+        b"</title>",
+        b"Posted: March 3, 2004",
+        b"<br>" * 3,
+        b"<table><tr><td>",
+    ]
+)
+PAGES = st.one_of(st.binary(max_size=2000), st.lists(PAGE_PIECES, max_size=40).map(b"".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(PAGES)
+def test_any_bytes_give_an_article(page):
+    assert isinstance(extract_article(page), Article)
