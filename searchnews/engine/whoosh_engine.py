@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -18,7 +19,7 @@ from ..query import Query, Term, positive_leaves
 from .base import Document, Engine, EngineWriter, FileState, SearchRequest
 from .documents import article_from, fields_of
 from .schema import TEXT_FIELDS, build_schema
-from .searching import hit_from, run_search
+from .searching import EntityLists, hit_from, run_search
 from .snippets import MatchPlan, fold, mark, plan_for
 from .variants import WordVariants
 
@@ -77,10 +78,34 @@ class WhooshWriter(EngineWriter):
 
 
 class WhooshEngine(Engine):
-    """An index folder in Whoosh format."""
+    """An index folder in Whoosh format.
+
+    Each thread keeps one searcher and refreshes it (cheaply, when the index has changed) before
+    each search, instead of opening the index's segments again for every query.
+    """
 
     def __init__(self, ix) -> None:
         self._ix = ix
+        self._local = threading.local()
+
+    def _searcher(self):
+        local = self._local
+        searcher = getattr(local, "searcher", None)
+        if searcher is None:
+            searcher = self._ix.searcher(weighting=BM25F())
+        else:
+            fresh = searcher.refresh()
+            if fresh is not searcher:
+                local.entity_lists = None
+            searcher = fresh
+        local.searcher = searcher
+        return searcher
+
+    def _entity_lists(self):
+        local = self._local
+        if getattr(local, "entity_lists", None) is None:
+            local.entity_lists = EntityLists(local.searcher)
+        return local.entity_lists
 
     @classmethod
     def open(cls, path: str, *, create: bool = False) -> WhooshEngine:
@@ -112,13 +137,11 @@ class WhooshEngine(Engine):
         return self._ix.doc_count()
 
     def article(self, doc_id: str) -> Article | None:
-        with self._ix.searcher() as searcher:
-            stored = searcher.document(id=doc_id)
+        stored = self._searcher().document(id=doc_id)
         return article_from(stored) if stored else None
 
     def search(self, request: SearchRequest) -> SearchResults:
-        with self._ix.searcher(weighting=BM25F()) as searcher:
-            return run_search(searcher, request)
+        return run_search(self._searcher(), request, self._entity_lists)
 
     def similar(self, doc_id: str, limit: int = 10) -> SearchResults:
         with self._ix.searcher(weighting=BM25F()) as searcher:
@@ -138,8 +161,7 @@ class WhooshEngine(Engine):
             return SearchResults(f"similar:{doc_id}", len(hits), 1, limit, hits)
 
     def source_path(self, doc_id: str) -> str | None:
-        with self._ix.searcher() as searcher:
-            stored = searcher.document(id=doc_id)
+        stored = self._searcher().document(id=doc_id)
         return stored["path"] if stored else None
 
     def highlight(self, query: Query, text: str) -> list[Snippet]:
@@ -165,7 +187,8 @@ class WhooshEngine(Engine):
                     return word
                 if any(searcher.doc_frequency(field, folded[0]) for field in TEXT_FIELDS):
                     return word
-                options = corrector.suggest(folded[0], limit=1)
+                # Candidates that share the first letter: a full scan of the lexicon is slow.
+                options = corrector.suggest(folded[0], limit=1, maxdist=2, prefix=1)
                 if not options:
                     return word
                 changed = True
@@ -185,4 +208,8 @@ class WhooshEngine(Engine):
             ]
 
     def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
         self._ix.close()
