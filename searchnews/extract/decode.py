@@ -19,7 +19,7 @@ def _codec_name(label: str | None) -> str | None:
         return None
     try:
         name = codecs.lookup(label.strip().lower()).name
-    except LookupError:
+    except (LookupError, ValueError):  # unknown names, or names with NUL bytes in them
         return None
     return "cp1252" if name.replace("-", "_") in _READ_AS_CP1252 else name
 
