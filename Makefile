@@ -6,7 +6,7 @@ INDEX ?= index
 CORPUS ?= corpus
 PORT ?= 8080
 
-.PHONY: run test lint format bench bench-extract bench-stemming bench-entities bench-web clean
+.PHONY: run test lint format bench bench-extract bench-stemming bench-entities bench-web bench-scale clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || \
@@ -54,7 +54,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format searchnews tests benchmarks
 
 # Benchmarks print Markdown tables; they skip with a message when ../shared/data is absent.
-bench: bench-extract bench-stemming bench-entities bench-web
+bench: bench-extract bench-stemming bench-entities bench-web bench-scale
 
 bench-extract: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_extract.py
@@ -67,6 +67,10 @@ bench-entities: $(VENV)/.installed
 
 bench-web: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_web.py
+
+# 10k and 100k pages (BENCH_SIZES=10000 for the smaller one only); pages are cached in .cache/bench
+bench-scale: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/bench_scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
