@@ -15,7 +15,7 @@ from .dates import date_bound
 from .errors import QueryError, SearchnewsError
 from .extract import extract_article
 from .indexer import read_page_bytes
-from .models import FacetValue, IndexReport, SearchResults, Snippet
+from .models import FacetValue, IndexReport, SearchResults, Snippet, facets_to_dict
 from .newsindex import NewsIndex
 
 DEFAULT_INDEX = "index"
@@ -308,7 +308,7 @@ def entities(
     with NewsIndex(index_dir) as news:
         found = news.entities(text, kind=kind, limit=limit)
     if as_json:
-        payload = {name: [value.to_dict() for value in values] for name, values in found.items()}
+        payload = facets_to_dict(found)
         click.echo(json.dumps({"query": text, "entities": payload}, ensure_ascii=False, indent=2))
         return
     for name, values in found.items():

@@ -125,6 +125,11 @@ class FacetValue:
         return {"value": self.value, "count": self.count}
 
 
+def facets_to_dict(facets: dict[str, list[FacetValue]]) -> dict[str, list[dict]]:
+    """Facets (or entity lists) as JSON: {name: [{"value", "count"}, ...]}."""
+    return {name: [value.to_dict() for value in values] for name, values in facets.items()}
+
+
 @dataclass
 class Hit:
     """One article in a result list."""
@@ -191,11 +196,7 @@ class SearchResults:
             "page": self.page,
             "limit": self.limit,
             "hits": [hit.to_dict() for hit in self.hits],
-            "facets": (
-                {name: [v.to_dict() for v in values] for name, values in self.facets.items()}
-                if self.facets is not None
-                else None
-            ),
+            "facets": (facets_to_dict(self.facets) if self.facets is not None else None),
             "suggestion": self.suggestion,
         }
 

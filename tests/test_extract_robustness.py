@@ -42,6 +42,9 @@ def test_xhtml_with_an_xml_declaration_keeps_its_text():
 
 
 def test_a_charset_label_with_a_nul_byte():
-    page = (b"<html><head><meta charset='utf\x00-8'></head><body><p>"
-            + b"Text of the story goes here. " * 5 + b"</p></body></html>")
+    page = (
+        b"<html><head><meta charset='utf\x00-8'></head><body><p>"
+        + b"Text of the story goes here. " * 5
+        + b"</p></body></html>"
+    )
     assert "Text of the story" in extract_article(page).body

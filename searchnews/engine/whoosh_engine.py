@@ -80,8 +80,8 @@ class WhooshWriter(EngineWriter):
 class WhooshEngine(Engine):
     """An index folder in Whoosh format.
 
-    Each thread keeps one searcher and refreshes it (cheaply, when the index has changed) before
-    each search, instead of opening the index's segments again for every query.
+    Each thread keeps one searcher and opens a new one only when the index has changed, instead of
+    opening the index's segments again for every query.
     """
 
     def __init__(self, ix) -> None:
@@ -91,13 +91,13 @@ class WhooshEngine(Engine):
     def _searcher(self):
         local = self._local
         searcher = getattr(local, "searcher", None)
+        if searcher is not None and not searcher.up_to_date():
+            # Reopened rather than refreshed: Whoosh cannot refresh a reader of an empty index.
+            searcher.close()
+            searcher = None
         if searcher is None:
             searcher = self._ix.searcher(weighting=BM25F())
-        else:
-            fresh = searcher.refresh()
-            if fresh is not searcher:
-                local.entity_lists = None
-            searcher = fresh
+            local.entity_lists = None
         local.searcher = searcher
         return searcher
 
@@ -144,21 +144,21 @@ class WhooshEngine(Engine):
         return run_search(self._searcher(), request, self._entity_lists)
 
     def similar(self, doc_id: str, limit: int = 10) -> SearchResults:
-        with self._ix.searcher(weighting=BM25F()) as searcher:
-            docnum = searcher.document_number(id=doc_id)
-            if docnum is None:
-                return SearchResults(f"similar:{doc_id}", 0, 1, limit)
-            stored = searcher.stored_fields(docnum)
-            own_key = stored["duplicate"]
-            text = f"{stored.get('headline', '')}\n{stored.get('body', '')}"
-            found = searcher.more_like(docnum, "body", text=text, top=limit + 20, numterms=25)
-            hits = []
-            for hit in found:
-                other = hit.fields()
-                if other["duplicate"] == own_key or len(hits) >= limit:
-                    continue
-                hits.append(hit_from(other, float(hit.score or 0.0), MatchPlan(), MatchPlan(), 1))
-            return SearchResults(f"similar:{doc_id}", len(hits), 1, limit, hits)
+        searcher = self._searcher()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            return SearchResults(f"similar:{doc_id}", 0, 1, limit)
+        stored = searcher.stored_fields(docnum)
+        own_key = stored["duplicate"]
+        text = f"{stored.get('headline', '')}\n{stored.get('body', '')}"
+        found = searcher.more_like(docnum, "body", text=text, top=limit + 20, numterms=25)
+        hits = []
+        for hit in found:
+            other = hit.fields()
+            if other["duplicate"] == own_key or len(hits) >= limit:
+                continue
+            hits.append(hit_from(other, float(hit.score or 0.0), MatchPlan(), MatchPlan(), 1))
+        return SearchResults(f"similar:{doc_id}", len(hits), 1, limit, hits)
 
     def source_path(self, doc_id: str) -> str | None:
         stored = self._searcher().document(id=doc_id)
@@ -166,46 +166,46 @@ class WhooshEngine(Engine):
 
     def highlight(self, query: Query, text: str) -> list[Snippet]:
         plan = plan_for(positive_leaves(query), "body")
-        with self._ix.searcher() as searcher:
-            forms = WordVariants(searcher.reader())
-            for leaf in positive_leaves(query):
-                for word in fold(leaf.text) if isinstance(leaf, Term) and not leaf.prefix else ():
-                    if word in plan.terms:
-                        plan.terms.update(forms("body", word))
+        searcher = self._searcher()
+        forms = WordVariants(searcher.reader())
+        for leaf in positive_leaves(query):
+            for word in fold(leaf.text) if isinstance(leaf, Term) and not leaf.prefix else ():
+                if word in plan.terms:
+                    plan.terms.update(forms("body", word))
         return [mark(paragraph, plan) for paragraph in text.split("\n\n") if paragraph.strip()]
 
     def suggest(self, text: str) -> str | None:
         changed = False
-        with self._ix.searcher() as searcher:
-            corrector = searcher.corrector("body")
+        searcher = self._searcher()
+        corrector = searcher.corrector("body")
 
-            def respell(match: re.Match) -> str:
-                nonlocal changed
-                word = match.group(1)
-                folded = fold(word)
-                if word in _OPERATORS or len(folded) != 1:
-                    return word
-                if any(searcher.doc_frequency(field, folded[0]) for field in TEXT_FIELDS):
-                    return word
-                # Candidates that share the first letter: a full scan of the lexicon is slow.
-                options = corrector.suggest(folded[0], limit=1, maxdist=2, prefix=1)
-                if not options:
-                    return word
-                changed = True
-                return options[0]
+        def respell(match: re.Match) -> str:
+            nonlocal changed
+            word = match.group(1)
+            folded = fold(word)
+            if word in _OPERATORS or len(folded) != 1:
+                return word
+            if any(searcher.doc_frequency(field, folded[0]) for field in TEXT_FIELDS):
+                return word
+            # Candidates that share the first letter: a full scan of the lexicon is slow.
+            options = corrector.suggest(folded[0], limit=1, maxdist=2, prefix=1)
+            if not options:
+                return word
+            changed = True
+            return options[0]
 
-            respelled = _QUERY_WORD.sub(respell, text)
+        respelled = _QUERY_WORD.sub(respell, text)
         return respelled if changed else None
 
     def sketches_like(self, sketch: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
         if not sketch:
             return []
         terms = [wq.Term("sketch", str(value)) for value in sketch]
-        with self._ix.searcher() as searcher:
-            return [
-                (hit["duplicate"], tuple(hit["record"].get("sketch", ())))
-                for hit in searcher.search(wq.Or(terms), limit=10)
-            ]
+        searcher = self._searcher()
+        return [
+            (hit["duplicate"], tuple(hit["record"].get("sketch", ())))
+            for hit in searcher.search(wq.Or(terms), limit=10)
+        ]
 
     def close(self) -> None:
         searcher = getattr(self._local, "searcher", None)

@@ -13,6 +13,7 @@ from flask import Flask, Response, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ArticleNotFoundError, QueryError, SearchnewsError
+from ..models import facets_to_dict
 from ..newsindex import NewsIndex
 from ..query import MAX_QUERY_LENGTH
 from .openapi import openapi
@@ -169,7 +170,7 @@ def create_app(index_dir: str = "index") -> Flask:
         return jsonify(
             {
                 "query": request.args.get("q", ""),
-                "entities": {name: [v.to_dict() for v in values] for name, values in found.items()},
+                "entities": facets_to_dict(found),
             }
         )
 
