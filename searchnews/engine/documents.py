@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from ..extract.fields import site_from_url
 from ..models import Article
 from .base import Document
 
@@ -16,15 +17,9 @@ def document_id(path: str) -> str:
     return hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
-def _naive(value: datetime | None) -> datetime | None:
+def naive(value: datetime | None) -> datetime | None:
     # Dates are searched as the wall-clock time the page shows, in its own time zone.
     return value.replace(tzinfo=None) if value is not None else None
-
-
-def host(url: str | None) -> str:
-    if not url or "://" not in url:
-        return ""
-    return url.split("://", 1)[1].split("/", 1)[0].lower().removeprefix("www.")
 
 
 def _mentions(mentioned: list[str]) -> dict[str, list[int]]:
@@ -53,7 +48,8 @@ def fields_of(document: Document) -> dict:
         sketch=list(document.sketch),
     )
     doc_id = document_id(document.file.path)
-    site_key = article.site_name or host(article.url)
+    host = site_from_url(article.url) or ""
+    site_key = article.site_name or host
     fields = {
         "id": doc_id,
         "path": document.file.path,
@@ -61,7 +57,7 @@ def fields_of(document: Document) -> dict:
         "headings": "\n".join(article.headings),
         "body": article.body,
         "authors": "\n".join(article.authors),
-        "site": " ".join(filter(None, (article.site_name, host(article.url)))),
+        "site": " ".join(filter(None, (article.site_name, host))),
         "section": article.section or "",
         "tags": "\n".join(article.tags),
         "people": "\n".join(article.people),
@@ -81,9 +77,9 @@ def fields_of(document: Document) -> dict:
         **_mentions(article.mentioned_dates),
     }
     if article.published:
-        fields["published"] = _naive(article.published)
+        fields["published"] = naive(article.published)
     if article.modified:
-        fields["modified"] = _naive(article.modified)
+        fields["modified"] = naive(article.modified)
     return fields
 
 

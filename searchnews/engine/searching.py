@@ -11,6 +11,7 @@ from whoosh import sorting
 from ..models import Copy, FacetValue, Hit, SearchResults
 from ..query import positive_leaves
 from .base import FACETS, SearchRequest
+from .documents import naive
 from .schema import FACET_COLUMNS
 from .snippets import find_spans, make_snippets, mark, plan_for
 from .translate import Translator
@@ -179,7 +180,7 @@ def run_search(searcher, request: SearchRequest, entity_lists=None) -> SearchRes
     wquery = translator.translate(request.query)
     date_filter = None
     if request.since or request.until:
-        date_filter = wq.DateRange("published", _naive(request.since), _naive(request.until))
+        date_filter = wq.DateRange("published", naive(request.since), naive(request.until))
     order = _order(request.sort)
     groups = _group_facets() if request.facets else {}
     if request.collapse:
@@ -217,7 +218,3 @@ def run_search(searcher, request: SearchRequest, entity_lists=None) -> SearchRes
         entities = {name: lists.counts(name, matched) for name in ENTITY_FACETS}
         page.facets = _facet_values(results, request.facet_limit, entities)
     return page
-
-
-def _naive(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=None) if value is not None else None

@@ -8,6 +8,7 @@ from datetime import datetime
 from whoosh import query as wq
 
 from ..query import And, DateRange, MatchAll, Not, Or, Phrase, Query, Term
+from .documents import naive
 from .schema import ENTITY_FIELDS, TEXT_FIELDS
 from .snippets import fold
 
@@ -16,10 +17,6 @@ def _fields(field: str | None) -> tuple[str, ...]:
     if field is None:
         return TEXT_FIELDS
     return ENTITY_FIELDS if field == "entities" else (field,)
-
-
-def _naive(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=None) if value is not None else None
 
 
 def _first_whole(start: datetime | None, unit: str) -> tuple[int, int] | None:
@@ -50,7 +47,7 @@ def _last_whole(end: datetime | None, unit: str) -> tuple[int, int] | None:
 
 def _mentions(node: DateRange) -> wq.Query:
     """Articles that mention a day, a month or a year lying wholly inside the range."""
-    start, end = _naive(node.start), _naive(node.end)
+    start, end = naive(node.start), naive(node.end)
     parts = [
         wq.NumericRange(
             "mention_day",
@@ -77,7 +74,7 @@ def _date_range(node: DateRange) -> wq.Query:
         return _mentions(node)
     if node.start is None and node.end is None:
         return wq.Every()
-    return wq.DateRange(node.field, _naive(node.start), _naive(node.end))
+    return wq.DateRange(node.field, naive(node.start), naive(node.end))
 
 
 class Translator:
