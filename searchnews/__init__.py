@@ -2,7 +2,6 @@
 
 from .errors import (
     ArticleNotFoundError,
-    ExtractionError,
     IndexLockedError,
     IndexNotFoundError,
     QueryError,
@@ -15,7 +14,6 @@ from .newsindex import NewsIndex
 __all__ = [
     "Article",
     "ArticleNotFoundError",
-    "ExtractionError",
     "Failure",
     "Hit",
     "IndexLockedError",

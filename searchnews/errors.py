@@ -31,10 +31,6 @@ class IndexLockedError(SearchnewsError):
     status = 409
 
 
-class ExtractionError(SearchnewsError):
-    """A file that cannot be turned into an article (unreadable, not a page, corrupt archive)."""
-
-
 class ArticleNotFoundError(SearchnewsError):
     """No article with the given id in the index."""
 

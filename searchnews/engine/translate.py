@@ -150,8 +150,3 @@ class Translator:
                 items.insert(0, wq.Every())
             return items[0] if len(items) == 1 else wq.And(items)
         raise TypeError(f"unknown query node {node!r}")
-
-
-def to_whoosh(node: Query) -> wq.Query:
-    """Translate a query tree with exact word forms only."""
-    return Translator().translate(node)
