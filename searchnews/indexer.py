@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".txt")
 COMMIT_EVERY = 1000  # documents per commit, so a long run that stops keeps most of its work
+IN_FLIGHT = 16  # tasks per worker submitted ahead of the writer
 MAX_PAGE_BYTES = 16 * 1024 * 1024  # no news article is larger; bigger files are not pages
 
 Progress = Callable[[int, int], None]
@@ -155,11 +158,21 @@ def add_entities(article: Article, recognizer) -> None:
 
 
 def _outcomes(tasks: list[_Task], jobs: int) -> Iterator[_Outcome]:
+    """Outcomes in task order. At most IN_FLIGHT tasks per worker are submitted ahead: extraction
+    is faster than writing, and results submitted all at once would pile up in memory."""
     if jobs <= 1 or len(tasks) < 2:
         yield from map(_process, tasks)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_process, tasks, chunksize=max(1, min(16, len(tasks) // (jobs * 8))))
+        pending: deque = deque()
+        remaining = iter(tasks)
+        for task in itertools.islice(remaining, jobs * IN_FLIGHT):
+            pending.append(pool.submit(_process, task))
+        while pending:
+            outcome = pending.popleft().result()
+            for task in itertools.islice(remaining, 1):
+                pending.append(pool.submit(_process, task))
+            yield outcome
 
 
 def update_index(
