@@ -210,26 +210,31 @@ def update_index(
     doomed = _pruned(known, paths, roots) if prune else []
     if progress:
         progress(0, len(tasks))
-    duplicates = DuplicateFinder(engine.sketches_like)
     writer = engine.writer(wait=wait, clear=rebuild)
     committed = False
     try:
-        for done, outcome in enumerate(_outcomes(tasks, jobs or os.cpu_count() or 1), start=1):
-            if outcome.error:
-                report.failures.append(Failure(outcome.path, outcome.error))
-            elif outcome.unchanged:
-                report.unchanged += 1
-            else:
-                key = duplicates.key_for(document_id(outcome.path), outcome.sketch)
-                writer.put(Document(outcome.state, outcome.article, outcome.sketch, key))
-                if outcome.path in known:
-                    report.updated += 1
+        with engine.sketch_lookup() as lookup:
+            duplicates = DuplicateFinder(lookup)
+            outcomes = _outcomes(tasks, jobs or os.cpu_count() or 1)
+            for done, outcome in enumerate(outcomes, start=1):
+                if outcome.error:
+                    report.failures.append(Failure(outcome.path, outcome.error))
+                elif outcome.unchanged:
+                    report.unchanged += 1
                 else:
-                    report.added += 1
-                if (report.added + report.updated) % commit_every == 0:
-                    writer.commit()
-            if progress:
-                progress(done, len(tasks))
+                    key = duplicates.key_for(document_id(outcome.path), outcome.sketch)
+                    writer.put(
+                        Document(outcome.state, outcome.article, outcome.sketch, key),
+                        new=rebuild or outcome.path not in known,
+                    )
+                    if outcome.path in known:
+                        report.updated += 1
+                    else:
+                        report.added += 1
+                    if (report.added + report.updated) % commit_every == 0:
+                        writer.commit()
+                if progress:
+                    progress(done, len(tasks))
         for path in doomed:
             writer.delete(path)
             report.removed += 1

@@ -65,8 +65,8 @@ class EngineWriter(ABC):
     """A batch of changes that becomes visible to searches all at once, on commit."""
 
     @abstractmethod
-    def put(self, document: Document) -> None:
-        """Add a document, replacing any earlier one from the same path."""
+    def put(self, document: Document, *, new: bool = False) -> None:
+        """Add a document, replacing any earlier one from the same path (`new`: there is none)."""
 
     @abstractmethod
     def delete(self, path: str) -> None:
@@ -119,8 +119,9 @@ class Engine(ABC):
         """A respelling of the query's words that the index knows, or None."""
 
     @abstractmethod
-    def sketches_like(self, sketch: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
-        """(duplicate key, sketch) of indexed articles sharing a value with this sketch."""
+    def sketch_lookup(self):
+        """A context manager giving a function sketch -> [(duplicate key, sketch)] of the
+        articles indexed so far that share a value with the sketch."""
 
     @abstractmethod
     def count(self) -> int:

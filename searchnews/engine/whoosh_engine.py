@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import threading
+from contextlib import contextmanager
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -57,8 +58,11 @@ class WhooshWriter(EngineWriter):
                 "finished, or wait for it with --wait SECONDS."
             ) from error
 
-    def put(self, document: Document) -> None:
-        self._writer.update_document(**fields_of(document))
+    def put(self, document: Document, *, new: bool = False) -> None:
+        if new:  # nothing to replace: skip the lookup of an older version
+            self._writer.add_document(**fields_of(document))
+        else:
+            self._writer.update_document(**fields_of(document))
 
     def delete(self, path: str) -> None:
         self._writer.delete_by_term("path", path)
@@ -92,9 +96,14 @@ class WhooshEngine(Engine):
         local = self._local
         searcher = getattr(local, "searcher", None)
         if searcher is not None and not searcher.up_to_date():
-            # Reopened rather than refreshed: Whoosh cannot refresh a reader of an empty index.
-            searcher.close()
-            searcher = None
+            local.entity_lists = None
+            if searcher.doc_count_all():
+                # Refreshing keeps the readers of unchanged segments; reopening everything after
+                # each commit made a long indexing run's memory grow with every batch.
+                searcher = searcher.refresh()
+            else:  # Whoosh cannot refresh a reader of an empty index
+                searcher.close()
+                searcher = None
         if searcher is None:
             searcher = self._ix.searcher(weighting=BM25F())
             local.entity_lists = None
@@ -197,15 +206,31 @@ class WhooshEngine(Engine):
         respelled = _QUERY_WORD.sub(respell, text)
         return respelled if changed else None
 
-    def sketches_like(self, sketch: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
-        if not sketch:
-            return []
-        terms = [wq.Term("sketch", str(value)) for value in sketch]
-        searcher = self._searcher()
-        return [
-            (hit["duplicate"], tuple(hit["record"].get("sketch", ())))
-            for hit in searcher.search(wq.Or(terms), limit=10)
-        ]
+    @contextmanager
+    def sketch_lookup(self):
+        """A lookup of the sketches indexed before now, on a searcher kept for the whole run.
+
+        Documents added during the run are not its business (the caller remembers them); a
+        snapshot also spares the run a searcher reopened after every commit.
+        """
+        if self._ix.doc_count() == 0:
+            yield lambda sketch: []
+            return
+        searcher = self._ix.searcher()
+
+        def lookup(sketch: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
+            if not sketch:
+                return []
+            terms = wq.Or([wq.Term("sketch", str(value)) for value in sketch])
+            return [
+                (hit["duplicate"], tuple(hit["record"].get("sketch", ())))
+                for hit in searcher.search(terms, limit=10)
+            ]
+
+        try:
+            yield lookup
+        finally:
+            searcher.close()
 
     def close(self) -> None:
         searcher = getattr(self._local, "searcher", None)
