@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,12 +11,6 @@ from searchnews import NewsIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-@pytest.fixture(scope="session")
-def corpus_expected() -> dict:
-    return json.loads((FIXTURES / "corpus_expected.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
@@ -35,16 +27,6 @@ def corpus_index(tmp_path_factory) -> Path:
 def news(corpus_index) -> NewsIndex:
     with NewsIndex(str(corpus_index)) as index:
         yield index
-
-
-@pytest.fixture
-def corpus_copy(tmp_path) -> Path:
-    """A private copy of a few corpus files, for tests that change files."""
-    target = tmp_path / "corpus"
-    target.mkdir()
-    for source in sorted(CORPUS.rglob("*.html"))[:4]:
-        shutil.copy(source, target / source.name)
-    return target
 
 
 @pytest.fixture
