@@ -174,9 +174,13 @@ def _page_of_hits(searcher, wquery, request: SearchRequest, options: dict):
         fetch *= 4
 
 
-def run_search(searcher, request: SearchRequest, entity_lists=None) -> SearchResults:
+def run_search(
+    searcher, request: SearchRequest, entity_lists=None, variants: WordVariants | None = None
+) -> SearchResults:
     """One page of hits for a request, with facets and the copies of each story if asked."""
-    translator = Translator(WordVariants(searcher.reader()) if request.variants else None)
+    if request.variants and variants is None:
+        variants = WordVariants(searcher.reader())
+    translator = Translator(variants if request.variants else None)
     wquery = translator.translate(request.query)
     date_filter = None
     if request.since or request.until:

@@ -96,7 +96,7 @@ class WhooshEngine(Engine):
         local = self._local
         searcher = getattr(local, "searcher", None)
         if searcher is not None and not searcher.up_to_date():
-            local.entity_lists = None
+            local.entity_lists = local.word_variants = None
             if searcher.doc_count_all():
                 # Refreshing keeps the readers of unchanged segments; reopening everything after
                 # each commit made a long indexing run's memory grow with every batch.
@@ -106,9 +106,16 @@ class WhooshEngine(Engine):
                 searcher = None
         if searcher is None:
             searcher = self._ix.searcher(weighting=BM25F())
-            local.entity_lists = None
+            local.entity_lists = local.word_variants = None
         local.searcher = searcher
         return searcher
+
+    def _word_variants(self) -> WordVariants:
+        """Word forms looked up in this thread's searcher, cached until the index changes."""
+        local = self._local
+        if getattr(local, "word_variants", None) is None:
+            local.word_variants = WordVariants(local.searcher.reader())
+        return local.word_variants
 
     def _entity_lists(self):
         local = self._local
@@ -150,7 +157,9 @@ class WhooshEngine(Engine):
         return article_from(stored) if stored else None
 
     def search(self, request: SearchRequest) -> SearchResults:
-        return run_search(self._searcher(), request, self._entity_lists)
+        searcher = self._searcher()
+        variants = self._word_variants() if request.variants else None
+        return run_search(searcher, request, self._entity_lists, variants)
 
     def similar(self, doc_id: str, limit: int = 10) -> SearchResults:
         searcher = self._searcher()
@@ -175,8 +184,8 @@ class WhooshEngine(Engine):
 
     def highlight(self, query: Query, text: str) -> list[Snippet]:
         plan = plan_for(positive_leaves(query), "body")
-        searcher = self._searcher()
-        forms = WordVariants(searcher.reader())
+        self._searcher()  # up to date before the word forms are read from it
+        forms = self._word_variants()
         for leaf in positive_leaves(query):
             for word in fold(leaf.text) if isinstance(leaf, Term) and not leaf.prefix else ():
                 if word in plan.terms:
