@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchnews import Article, QueryError, extract_article
+from searchnews.engine.schema import ANALYZER, analyzed_tokens
 from searchnews.query import parse_query
 
 QUERY_PIECES = st.sampled_from(
@@ -109,3 +110,12 @@ PAGES = st.one_of(st.binary(max_size=2000), st.lists(PAGE_PIECES, max_size=40).m
 @given(PAGES)
 def test_any_bytes_give_an_article(page):
     assert isinstance(extract_article(page), Article)
+
+
+@given(st.text(max_size=200))
+def test_passage_tokens_are_the_index_tokens(text):
+    """Passages mark what the index matched only if both cut words the same way."""
+    expected = [
+        (token.text, token.startchar, token.endchar) for token in ANALYZER(text, chars=True)
+    ]
+    assert analyzed_tokens(text) == expected

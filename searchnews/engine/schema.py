@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
@@ -9,6 +11,17 @@ from whoosh.support.charset import accent_map
 # Words are runs of letters and digits; case and diacritics are folded so that "orban" finds
 # "Orbán" and "kyiv" finds "Kyiv". No stop words: exact quotes must match.
 ANALYZER = RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
+_WORD = re.compile(r"\w+")
+
+
+def analyzed_tokens(text: str) -> list[tuple[str, int, int]]:
+    """ANALYZER's tokens of `text` with their character spans, without its per-token objects
+    (several times faster, which matters when passages are cut from whole articles)."""
+    return [
+        (match.group().lower().translate(accent_map), match.start(), match.end())
+        for match in _WORD.finditer(text)
+    ]
+
 
 HEADLINE_BOOST = 3.0
 HEADINGS_BOOST = 1.5

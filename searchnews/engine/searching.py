@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+import numpy as np
 from whoosh import query as wq
-from whoosh import sorting
 
 from ..models import Copy, FacetValue, Hit, SearchResults
 from ..query import positive_leaves
 from .base import FACETS, SearchRequest
+from .doctable import DocTable
 from .documents import naive
+from .evaluation import Evaluator
 from .schema import FACET_COLUMNS
 from .snippets import find_spans, make_snippets, mark, plan_for
 from .translate import Translator
@@ -21,74 +23,91 @@ TOP_VALUES = 20
 MAX_COPIES = 20
 
 
-def _order(sort: str):
-    if sort == "relevance":
-        return None
-    newest = sort == "newest"
-    return sorting.MultiFacet(
-        [
-            sorting.FieldFacet("dated", reverse=True),
-            sorting.FieldFacet("published", reverse=newest),
-        ]
-    )
-
-
 ENTITY_FACETS = ("person", "org", "place")
+_LAST = np.iinfo(np.int64).max
 
 
-def _group_facets() -> dict:
-    """Single-valued facets Whoosh counts from its columns; entities are counted apart."""
-    return {
-        name: sorting.FieldFacet(FACET_COLUMNS[name], maptype=sorting.Count)
-        for name in FACETS
-        if name not in ENTITY_FACETS
-    }
+def _sort_keys(table: DocTable, docnums: np.ndarray, scores: np.ndarray, sort: str) -> np.ndarray:
+    """A key per document, smallest first; ties go to the lower document number."""
+    if sort == "relevance":
+        return -scores[docnums].astype(np.float64)
+    published = table.numbers("published")[docnums]
+    dated = table.numbers("dated")[docnums] == table.column_value("dated", 1)
+    # Undated articles come last in both date orders.
+    return np.where(dated, -published if sort == "newest" else published, _LAST)
 
 
-class EntityLists:
-    """Each document's entity names per facet, read once per searcher and kept.
+def _first_in_order(docnums: np.ndarray, keys: np.ndarray, count: int) -> np.ndarray:
+    """The `count` documents with the smallest keys, in order."""
+    if count < len(docnums):
+        cutoff = np.partition(keys, count - 1)[count - 1]
+        chosen = keys <= cutoff
+        docnums, keys = docnums[chosen], keys[chosen]
+    return docnums[np.lexsort((docnums, keys))][:count]
 
-    Whoosh would rebuild these lists on every search that counts entities; for a searcher that
-    serves many searches, building them once is what keeps entity facets cheap.
+
+def _page_of_hits(table: DocTable, docnums, keys, request: SearchRequest) -> list[int]:
+    """The document numbers of the page's hits, one per story when collapsing.
+
+    Copies are collapsed here rather than by Whoosh, whose collapsing hides them from the
+    counts of stories and facets.
     """
-
-    def __init__(self, searcher) -> None:
-        reader = searcher.reader()
-        self.lists: dict[str, list[list[str]]] = {}
-        for name in ENTITY_FACETS:
-            field = FACET_COLUMNS[name]
-            per_document: list[list[str]] = [[] for _ in range(reader.doc_count_all())]
-            if field in reader.indexed_field_names():
-                for term in reader.lexicon(field):
-                    value = term.decode("utf-8") if isinstance(term, bytes) else term
-                    for docnum in reader.postings(field, term).all_ids():
-                        per_document[docnum].append(value)
-            self.lists[name] = per_document
-
-    def counts(self, name: str, docnums) -> dict[str, int]:
-        counted: dict[str, int] = {}
-        lists = self.lists[name]
-        for docnum in docnums:
-            for value in lists[docnum]:
-                counted[value] = counted.get(value, 0) + 1
-        return counted
+    wanted = request.page * request.limit
+    fetch = wanted if not request.collapse else wanted * 2 + 10
+    stories = table.codes("duplicate")[0] if request.collapse else None
+    while True:
+        kept, seen = [], set()
+        for docnum in _first_in_order(docnums, keys, fetch).tolist():
+            if stories is not None:
+                story = int(stories[docnum])
+                if story in seen:
+                    continue
+                seen.add(story)
+            kept.append(docnum)
+            if len(kept) >= wanted:
+                break
+        if len(kept) >= wanted or fetch >= len(docnums):
+            return kept[(request.page - 1) * request.limit :]
+        fetch *= 4
 
 
-def _facet_values(results, entity_limit: int, entities: dict) -> dict[str, list[FacetValue]]:
-    facets = {}
+def _top_values(counts: np.ndarray, names: list, limit: int) -> list[FacetValue]:
+    """The `limit` most frequent values, ties in name order; empty names are not values."""
+    if "" in names:
+        counts[names.index("")] = 0
+    named = np.flatnonzero(counts)
+    if len(named) > limit:  # only the values that can make the cut are sorted by name
+        cutoff = np.partition(counts[named], len(named) - limit)[len(named) - limit]
+        named = named[counts[named] >= cutoff]
+    found = [(names[code], int(counts[code])) for code in named.tolist()]
+    found.sort(key=lambda item: (-item[1], item[0]))
+    return [FacetValue(name, count) for name, count in found[:limit]]
+
+
+def _facet_values(table: DocTable, mask: np.ndarray, docnums, entity_limit: int) -> dict:
+    facets: dict[str, list[FacetValue]] = {}
     for name in FACETS:
-        found = entities[name] if name in ENTITY_FACETS else results.groups(name)
-        counts = {key: count for key, count in found.items() if key not in (None, "", 0, b"")}
-        if name == "month":
-            values = [
+        if name in ENTITY_FACETS:
+            documents, codes, names = table.entities(name)
+            counts = np.bincount(codes[mask[documents]], minlength=len(names))
+            facets[name] = _top_values(counts, names, entity_limit)
+        elif name == "month":
+            field = FACET_COLUMNS[name]
+            values, counts = np.unique(table.numbers(field)[docnums], return_counts=True)
+            decode = table.searcher.schema[field].from_column_value
+            months = sorted(
+                (decode(int(value)), int(count))
+                for value, count in zip(values, counts, strict=True)
+            )
+            facets[name] = [
                 FacetValue(f"{key // 100:04d}-{key % 100:02d}", count)
-                for key, count in sorted(counts.items())
+                for key, count in months
+                if key
             ]
         else:
-            limit = entity_limit if name in ("person", "org", "place") else TOP_VALUES
-            ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
-            values = [FacetValue(str(key), count) for key, count in ranked[:limit]]
-        facets[name] = values
+            codes, names = table.codes(FACET_COLUMNS[name])
+            counts = np.bincount(codes[docnums], minlength=len(names))
+            facets[name] = _top_values(counts, names, TOP_VALUES)
     return facets
 
 
@@ -97,10 +116,12 @@ def _published(record: dict) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _copies(searcher, key: str, keep_id: str) -> list[Copy]:
+def _copies(table: DocTable, docnum: int, keep_id: str) -> list[Copy]:
+    """The other articles of the story `docnum` belongs to."""
+    stories = table.codes("duplicate")[0]
     copies = []
-    for hit in searcher.search(wq.Term("duplicate", key), limit=MAX_COPIES + 1):
-        stored = hit.fields()
+    for other in np.flatnonzero((stories == stories[docnum]) & table.live).tolist():
+        stored = table.searcher.stored_fields(other)
         if stored["id"] == keep_id:
             continue
         record = stored["record"]
@@ -114,7 +135,9 @@ def _copies(searcher, key: str, keep_id: str) -> list[Copy]:
                 record.get("site_name"),
             )
         )
-    return copies[:MAX_COPIES]
+        if len(copies) >= MAX_COPIES:
+            break
+    return copies
 
 
 def _spellings_found(stored: dict, leaves) -> list[str]:
@@ -150,49 +173,28 @@ def hit_from(stored: dict, score: float, body_plan, headline_plan, snippets: int
     )
 
 
-def _page_of_hits(searcher, wquery, request: SearchRequest, options: dict):
-    """(results, the page's hits), one hit per story when collapsing.
-
-    Collapsing is done here rather than by Whoosh, whose collapsing hides copies from the
-    grouping that counts stories and facets.
-    """
-    wanted = request.page * request.limit
-    fetch = wanted if not request.collapse else wanted * 2 + 10
-    while True:
-        results = searcher.search(wquery, limit=fetch, **options)
-        kept, seen = [], set()
-        for hit in results:
-            key = hit["duplicate"]
-            if request.collapse and key in seen:
-                continue
-            seen.add(key)
-            kept.append(hit)
-            if len(kept) >= wanted:
-                break
-        if len(kept) >= wanted or results.scored_length() < fetch:
-            return results, kept[(request.page - 1) * request.limit :]
-        fetch *= 4
-
-
 def run_search(
-    searcher, request: SearchRequest, entity_lists=None, variants: WordVariants | None = None
+    table: DocTable, request: SearchRequest, variants: WordVariants | None = None
 ) -> SearchResults:
     """One page of hits for a request, with facets and the copies of each story if asked."""
+    searcher = table.searcher
     if request.variants and variants is None:
         variants = WordVariants(searcher.reader())
     translator = Translator(variants if request.variants else None)
-    wquery = translator.translate(request.query)
-    date_filter = None
+    evaluator = Evaluator(table)
+    within = table.live.copy()
     if request.since or request.until:
-        date_filter = wq.DateRange("published", naive(request.since), naive(request.until))
-    order = _order(request.sort)
-    groups = _group_facets() if request.facets else {}
-    if request.collapse:
-        groups["story"] = sorting.FieldFacet("duplicate", maptype=sorting.Count)
-    options = {"filter": date_filter, "sortedby": order, "groupedby": groups or None}
-    results, page_hits = _page_of_hits(searcher, wquery, request, options)
-    articles = len(results)
-    stories = len(results.groups("story")) if request.collapse else articles
+        dates = wq.DateRange("published", naive(request.since), naive(request.until))
+        within &= evaluator.evaluate(dates).mask
+    found = evaluator.evaluate(translator.translate(request.query), within)
+    mask = found.mask & within
+    docnums = np.flatnonzero(mask)
+    keys = _sort_keys(table, docnums, found.scores, request.sort)
+    page_hits = _page_of_hits(table, docnums, keys, request) if len(docnums) else []
+    articles = len(docnums)
+    stories = articles
+    if request.collapse and articles:
+        stories = int(np.count_nonzero(np.bincount(table.codes("duplicate")[0][docnums])))
     leaves = positive_leaves(request.query)
     body_plan, headline_plan = plan_for(leaves, "body"), plan_for(leaves, "headline")
     for plan in (body_plan, headline_plan):
@@ -200,25 +202,18 @@ def run_search(
             if word in plan.terms:
                 plan.terms.update(forms)
     hits = []
-    for hit in page_hits:
-        stored = hit.fields()
-        score = float(hit.score or 0.0) if order is None else 0.0
-        found = hit_from(stored, score, body_plan, headline_plan, request.snippets)
-        found.variants = _spellings_found(stored, leaves)
+    for docnum in page_hits:
+        stored = searcher.stored_fields(docnum)
+        score = float(found.scores[docnum]) if request.sort == "relevance" else 0.0
+        hit = hit_from(stored, score, body_plan, headline_plan, request.snippets)
+        hit.variants = _spellings_found(stored, leaves)
         key = stored["duplicate"]
         if request.collapse and searcher.doc_frequency("duplicate", key) > 1:
-            found.duplicates = _copies(searcher, key, stored["id"])
-        hits.append(found)
+            hit.duplicates = _copies(table, docnum, stored["id"])
+        hits.append(hit)
     page = SearchResults(
         request.text, stories, request.page, request.limit, hits, articles=articles
     )
     if request.facets:
-        matched = list(
-            searcher.docs_for_query(
-                wq.And([wquery, date_filter]) if date_filter is not None else wquery
-            )
-        )
-        lists = entity_lists() if entity_lists else EntityLists(searcher)
-        entities = {name: lists.counts(name, matched) for name in ENTITY_FACETS}
-        page.facets = _facet_values(results, request.facet_limit, entities)
+        page.facets = _facet_values(table, mask, docnums, request.facet_limit)
     return page

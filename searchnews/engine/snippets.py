@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..models import Highlight, Snippet
 from ..query import Phrase, Term
-from .schema import ANALYZER
+from .schema import analyzed_tokens
 
 SNIPPET_WIDTH = 240
 _CONTEXT_BEFORE = 70
@@ -33,7 +33,7 @@ class MatchPlan:
 
 def fold(text: str) -> list[str]:
     """The index's tokens for a piece of text."""
-    return [token.text for token in ANALYZER(text)]
+    return [token for token, _start, _end in analyzed_tokens(text)]
 
 
 def plan_for(leaves: list[Term | Phrase], field_name: str) -> MatchPlan:
@@ -54,10 +54,6 @@ def plan_for(leaves: list[Term | Phrase], field_name: str) -> MatchPlan:
             plan.phrases.append((words, leaf.slop if isinstance(leaf, Phrase) else 0))
     plan.prefixes = tuple(prefixes)
     return plan
-
-
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    return [(token.text, token.startchar, token.endchar) for token in ANALYZER(text, chars=True)]
 
 
 def _phrase_spans(tokens, words: tuple[str, ...], slop: int) -> list[tuple[int, int]]:
@@ -81,7 +77,7 @@ def _phrase_spans(tokens, words: tuple[str, ...], slop: int) -> list[tuple[int, 
 
 def find_spans(text: str, plan: MatchPlan) -> list[tuple[int, int]]:
     """Character spans of the matches in `text`, sorted and without overlaps."""
-    tokens = _tokens(text)
+    tokens = analyzed_tokens(text)
     spans = []
     for words, slop in plan.phrases:
         spans.extend(_phrase_spans(tokens, words, slop))

@@ -19,7 +19,9 @@ class WordVariants:
     """Looks up the forms of words in one index reader, with a cache."""
 
     def __init__(self, reader) -> None:
-        self._reader = reader
+        # Each segment's terms are read apart: merging the lexicons of many segments into one
+        # sorted stream costs more than the lookups themselves.
+        self._readers = [leaf for leaf, _offset in reader.leaf_readers()] or [reader]
         self._cache: dict[tuple[str, str], list[str]] = {}
 
     def __call__(self, field: str, word: str) -> list[str]:
@@ -33,9 +35,12 @@ class WordVariants:
             return [word]
         root = stem(word)
         prefix = root[:-1] if len(root) > 4 else root
+        terms: set[str] = set()
+        for reader in self._readers:
+            for term in reader.expand_prefix(field, prefix):
+                terms.add(term.decode("utf-8") if isinstance(term, bytes) else term)
         forms = [word]
-        for term in self._reader.expand_prefix(field, prefix):
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
+        for text in sorted(terms):
             if text != word and text.isalpha() and stem(text) == root:
                 forms.append(text)
                 if len(forms) >= MAX_FORMS:

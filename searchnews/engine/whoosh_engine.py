@@ -18,9 +18,10 @@ from ..errors import IndexLockedError, IndexNotFoundError
 from ..models import Article, SearchResults, Snippet
 from ..query import Query, Term, positive_leaves
 from .base import Document, Engine, EngineWriter, FileState, SearchRequest
+from .doctable import DocTable
 from .documents import article_from, fields_of
 from .schema import TEXT_FIELDS, build_schema
-from .searching import EntityLists, hit_from, run_search
+from .searching import hit_from, run_search
 from .snippets import MatchPlan, fold, mark, plan_for
 from .variants import WordVariants
 
@@ -96,7 +97,7 @@ class WhooshEngine(Engine):
         local = self._local
         searcher = getattr(local, "searcher", None)
         if searcher is not None and not searcher.up_to_date():
-            local.entity_lists = local.word_variants = None
+            local.doc_table = local.word_variants = None
             if searcher.doc_count_all():
                 # Refreshing keeps the readers of unchanged segments; reopening everything after
                 # each commit made a long indexing run's memory grow with every batch.
@@ -106,7 +107,7 @@ class WhooshEngine(Engine):
                 searcher = None
         if searcher is None:
             searcher = self._ix.searcher(weighting=BM25F())
-            local.entity_lists = local.word_variants = None
+            local.doc_table = local.word_variants = None
         local.searcher = searcher
         return searcher
 
@@ -117,11 +118,12 @@ class WhooshEngine(Engine):
             local.word_variants = WordVariants(local.searcher.reader())
         return local.word_variants
 
-    def _entity_lists(self):
+    def _doc_table(self) -> DocTable:
+        """Arrays over this thread's searcher, cached until the index changes."""
         local = self._local
-        if getattr(local, "entity_lists", None) is None:
-            local.entity_lists = EntityLists(local.searcher)
-        return local.entity_lists
+        if getattr(local, "doc_table", None) is None:
+            local.doc_table = DocTable(local.searcher)
+        return local.doc_table
 
     @classmethod
     def open(cls, path: str, *, create: bool = False) -> WhooshEngine:
@@ -157,9 +159,9 @@ class WhooshEngine(Engine):
         return article_from(stored) if stored else None
 
     def search(self, request: SearchRequest) -> SearchResults:
-        searcher = self._searcher()
+        self._searcher()
         variants = self._word_variants() if request.variants else None
-        return run_search(searcher, request, self._entity_lists, variants)
+        return run_search(self._doc_table(), request, variants)
 
     def similar(self, doc_id: str, limit: int = 10) -> SearchResults:
         searcher = self._searcher()

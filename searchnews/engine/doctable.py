@@ -1,0 +1,203 @@
+"""Per-document values of a searcher as arrays indexed by document number.
+
+Searching scores, filters, sorts, collapses and counts with array operations over these instead
+of stepping through Whoosh's matchers one document at a time, which is what made searches on
+a large archive slow. Each array is read on first use and kept for the searcher's life.
+
+Whoosh (pinned) exposes no bulk access to its posting blocks and columns, so the readers below
+use its codec's internals; everything that does so is in this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching import ListMatcher
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+from .schema import FACET_COLUMNS
+
+_LENGTH_OF_BYTE = np.array([byte_to_length(value) or 1 for value in range(256)], dtype=np.float32)
+
+
+@dataclass
+class Postings:
+    """The documents holding a term (global numbers, ascending) and its weight in each."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+
+
+def _block_arrays(matcher) -> tuple[list, list]:
+    """The ids and weights of every posting of a raw leaf matcher, block by block."""
+    id_blocks, weight_blocks = [], []
+    if isinstance(matcher, ListMatcher):
+        return [np.asarray(matcher._ids, dtype=np.int64)], [
+            np.asarray(matcher._weights, dtype=np.float32)
+            if matcher._weights is not None
+            else np.ones(len(matcher._ids), dtype=np.float32)
+        ]
+    if not isinstance(matcher, W3LeafMatcher):  # an unknown format: one posting at a time
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return [np.asarray(ids, dtype=np.int64)], [np.asarray(weights, dtype=np.float32)]
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        id_blocks.append(np.asarray(matcher._ids, dtype=np.int64))
+        weight_blocks.append(np.asarray(matcher._weights, dtype=np.float32))
+        matcher._next_block()
+    return id_blocks, weight_blocks
+
+
+class DocTable:
+    """Arrays over the documents of one searcher (deleted documents included, marked dead)."""
+
+    def __init__(self, searcher) -> None:
+        self.searcher = searcher
+        self.size = searcher.doc_count_all()
+        self.leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        self._cache: dict = {}
+
+    def _cached(self, key, build):
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    @property
+    def live(self) -> np.ndarray:
+        """True for every document that is not deleted."""
+
+        def build() -> np.ndarray:
+            alive = np.ones(self.size, dtype=bool)
+            for reader, offset in self.leaves:
+                if not reader.has_deletions():
+                    continue
+                deleted = list(reader._perdoc.deleted_docs())
+                if deleted:
+                    alive[np.asarray(deleted, dtype=np.int64) + offset] = False
+            return alive
+
+        return self._cached("live", build)
+
+    def postings(self, field: str, text: bytes) -> Postings:
+        """Every posting of a term, deleted documents included."""
+        id_blocks: list = []
+        weight_blocks: list = []
+        field_format = self.searcher.schema[field].format
+        for reader, offset in self.leaves:
+            try:
+                matcher = reader._terms.matcher(field, text, field_format)
+            except TermNotFound:
+                continue
+            ids, weights = _block_arrays(matcher)
+            id_blocks.extend(block + offset for block in ids)
+            weight_blocks.extend(weights)
+        if not id_blocks:
+            return Postings(np.empty(0, np.int64), np.empty(0, np.float32))
+        return Postings(np.concatenate(id_blocks), np.concatenate(weight_blocks))
+
+    def positions(self, field: str, text: bytes, docnums: np.ndarray) -> dict[int, list[int]]:
+        """The positions of a term in each of `docnums` (ascending) that holds it."""
+        found: dict[int, list[int]] = {}
+        field_format = self.searcher.schema[field].format
+        decode = field_format.decoder("positions")
+        for reader, offset in self.leaves:
+            end = offset + reader.doc_count_all()
+            wanted = docnums[(docnums >= offset) & (docnums < end)]
+            if not len(wanted):
+                continue
+            try:
+                matcher = reader._terms.matcher(field, text, field_format)
+            except TermNotFound:
+                continue
+            for docnum in wanted.tolist():
+                if not matcher.is_active():
+                    break
+                matcher.skip_to(docnum - offset)
+                if matcher.is_active() and matcher.id() == docnum - offset:
+                    found[docnum] = list(decode(matcher.value()))
+        return found
+
+    def lengths(self, field: str) -> np.ndarray:
+        """Each document's length in words in `field`, as Whoosh stores it (to within 6%)."""
+
+        def build() -> np.ndarray:
+            lengths = np.ones(self.size, dtype=np.float32)
+            for reader, offset in self.leaves:
+                column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+                if column is None:
+                    continue
+                raw = np.frombuffer(
+                    column._dbfile.get(column._basepos, column._count), dtype=np.uint8
+                )
+                lengths[offset : offset + len(raw)] = _LENGTH_OF_BYTE[raw]
+            return lengths
+
+        return self._cached(("lengths", field), build)
+
+    def numbers(self, field: str) -> np.ndarray:
+        """A sortable numeric column's values as stored (compare them with `column_value`)."""
+
+        def build() -> np.ndarray:
+            values = np.zeros(self.size, dtype=np.int64)
+            for reader, offset in self.leaves:
+                count = reader.doc_count_all()
+                if reader.has_column(field):
+                    column = reader.column_reader(field, translate=False)
+                    # Stored unsigned; placeholders near 2**64 wrap to negatives, harmlessly.
+                    unsigned = np.fromiter(column, np.uint64, count)
+                    values[offset : offset + count] = unsigned.view(np.int64)
+            return values
+
+        return self._cached(("numbers", field), build)
+
+    def column_value(self, field: str, value) -> int:
+        """`value` as `numbers(field)` holds it."""
+        return int(self.searcher.schema[field].to_column_value(value))
+
+    def codes(self, field: str) -> tuple[np.ndarray, list[str]]:
+        """A text column as (a code per document, the value of each code)."""
+
+        def build() -> tuple[np.ndarray, list[str]]:
+            numbering: dict[bytes, int] = {}
+            codes = np.zeros(self.size, dtype=np.int32)
+            for reader, offset in self.leaves:
+                count = reader.doc_count_all()
+                if not reader.has_column(field):
+                    continue
+                column = reader.column_reader(field, translate=False)
+                codes[offset : offset + count] = np.fromiter(
+                    (numbering.setdefault(value, len(numbering)) for value in column),
+                    np.int32,
+                    count,
+                )
+            values = [value.decode("utf-8") for value in numbering]
+            return codes, values
+
+        return self._cached(("codes", field), build)
+
+    def entities(self, facet: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(document, name code) pairs of an entity facet, and the name of each code."""
+
+        def build() -> tuple[np.ndarray, np.ndarray, list[str]]:
+            field = FACET_COLUMNS[facet]
+            reader = self.searcher.reader()
+            documents, codes, names = [], [], []
+            if field in reader.indexed_field_names():
+                for term in reader.lexicon(field):
+                    postings = self.postings(field, term)
+                    documents.append(postings.ids)
+                    codes.append(np.full(len(postings.ids), len(names), dtype=np.int32))
+                    names.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            if not names:
+                return np.empty(0, np.int64), np.empty(0, np.int32), []
+            return np.concatenate(documents), np.concatenate(codes), names
+
+        return self._cached(("entities", facet), build)
