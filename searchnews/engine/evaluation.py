@@ -173,6 +173,7 @@ class Evaluator:
         return Matches(mask, np.zeros(self.table.size, dtype=np.float32))
 
     def _expansions(self, query) -> Matches:
+        """A prefix or wildcard: the sum of the scores of the words it stands for."""
         found = self._empty()
         field = query.fieldname
         if field not in self.searcher.schema:
@@ -181,8 +182,12 @@ class Evaluator:
         for count, text in enumerate(query._btexts(reader)):
             if count >= MAX_EXPANSIONS:
                 break
-            found.mask[self.table.postings(field, text).ids] = True
-        found.scores[found.mask] = query.boost
+            postings = self.table.postings(field, text)
+            found.mask[postings.ids] = True
+            found.scores[postings.ids] += self._bm25(
+                field, len(postings.ids), postings.ids, postings.weights
+            )
+        found.scores *= query.boost
         return found
 
     def _through_whoosh(self, query: wq.Query) -> Matches:
