@@ -25,35 +25,58 @@ _LENGTH_OF_BYTE = np.array([byte_to_length(value) or 1 for value in range(256)],
 
 @dataclass
 class Postings:
-    """The documents holding a term (global numbers, ascending) and its weight in each."""
+    """The documents holding a term (global numbers, ascending), its weight in each and, for
+    phrases, each posting's encoded value (its positions)."""
 
     ids: np.ndarray
     weights: np.ndarray
+    values: list
+    frequency: int  # documents holding the term, including any left out of `ids`
 
 
-def _block_arrays(matcher) -> tuple[list, list]:
-    """The ids and weights of every posting of a raw leaf matcher, block by block."""
-    id_blocks, weight_blocks = [], []
-    if isinstance(matcher, ListMatcher):
-        return [np.asarray(matcher._ids, dtype=np.int64)], [
-            np.asarray(matcher._weights, dtype=np.float32)
-            if matcher._weights is not None
-            else np.ones(len(matcher._ids), dtype=np.float32)
-        ]
+def _weights(weights, count: int) -> np.ndarray:
+    if weights is None:
+        return np.ones(count, dtype=np.float32)
+    if isinstance(weights, float):
+        return np.full(count, weights, dtype=np.float32)
+    return np.asarray(weights, dtype=np.float32)
+
+
+def _blocks(matcher, wanted: np.ndarray | None):
+    """(ids, weights, values) of a raw leaf matcher's postings, a block at a time; blocks that
+    hold none of the `wanted` documents (if given) are skipped unread."""
+    if isinstance(matcher, ListMatcher):  # a term with few postings, stored with its entry
+        count = len(matcher._ids)
+        values = matcher._values if matcher._values is not None else [None] * count
+        yield np.asarray(matcher._ids, dtype=np.int64), _weights(matcher._weights, count), values
+        return
     if not isinstance(matcher, W3LeafMatcher):  # an unknown format: one posting at a time
-        ids, weights = [], []
+        ids, weights, values = [], [], []
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
+            values.append(matcher.value())
             matcher.next()
-        return [np.asarray(ids, dtype=np.int64)], [np.asarray(weights, dtype=np.float32)]
+        yield np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32), values
+        return
+    first = 0
     while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        id_blocks.append(np.asarray(matcher._ids, dtype=np.int64))
-        weight_blocks.append(np.asarray(matcher._weights, dtype=np.float32))
+        last = matcher._maxid
+        if wanted is not None and not wanted[first : last + 1].any():
+            first = last + 1
+            matcher._next_block()
+            continue
+        first = last + 1
+        matcher._read_data()  # the block's ids (as gaps), weights and values, unpickled
+        ids, weights, values = matcher._data
+        count = matcher._blocklength
+        ids = np.asarray(ids, dtype=np.int64)
+        yield (
+            ids if matcher._byteids else np.cumsum(ids),
+            _weights(weights, count),
+            values if values is not None else [None] * count,
+        )
         matcher._next_block()
-    return id_blocks, weight_blocks
 
 
 class DocTable:
@@ -86,44 +109,36 @@ class DocTable:
 
         return self._cached("live", build)
 
-    def postings(self, field: str, text: bytes) -> Postings:
-        """Every posting of a term, deleted documents included."""
-        id_blocks: list = []
-        weight_blocks: list = []
+    def postings(self, field: str, text: bytes, wanted: np.ndarray | None = None) -> Postings:
+        """The postings of a term, deleted documents included; with `wanted` (a boolean per
+        document), postings of other documents may be left out."""
+        ids: list = []
+        weights: list = []
+        values: list = []
+        frequency = 0
         field_format = self.searcher.schema[field].format
         for reader, offset in self.leaves:
+            terms = reader._terms
             try:
-                matcher = reader._terms.matcher(field, text, field_format)
+                info = terms.term_info(field, text)
             except TermNotFound:
                 continue
-            ids, weights = _block_arrays(matcher)
-            id_blocks.extend(block + offset for block in ids)
-            weight_blocks.extend(weights)
-        if not id_blocks:
-            return Postings(np.empty(0, np.int64), np.empty(0, np.float32))
-        return Postings(np.concatenate(id_blocks), np.concatenate(weight_blocks))
+            frequency += info.doc_frequency()
+            matcher = terms._codec.postings_reader(terms._postfile, info, field_format)
+            part = None if wanted is None else wanted[offset : offset + reader.doc_count_all()]
+            for block_ids, block_weights, block_values in _blocks(matcher, part):
+                ids.append(block_ids + offset)
+                weights.append(block_weights)
+                values.extend(block_values)
+        if not ids:
+            return Postings(np.empty(0, np.int64), np.empty(0, np.float32), [], frequency)
+        return Postings(np.concatenate(ids), np.concatenate(weights), values, frequency)
 
-    def positions(self, field: str, text: bytes, docnums: np.ndarray) -> dict[int, list[int]]:
-        """The positions of a term in each of `docnums` (ascending) that holds it."""
-        found: dict[int, list[int]] = {}
-        field_format = self.searcher.schema[field].format
-        decode = field_format.decoder("positions")
-        for reader, offset in self.leaves:
-            end = offset + reader.doc_count_all()
-            wanted = docnums[(docnums >= offset) & (docnums < end)]
-            if not len(wanted):
-                continue
-            try:
-                matcher = reader._terms.matcher(field, text, field_format)
-            except TermNotFound:
-                continue
-            for docnum in wanted.tolist():
-                if not matcher.is_active():
-                    break
-                matcher.skip_to(docnum - offset)
-                if matcher.is_active() and matcher.id() == docnum - offset:
-                    found[docnum] = list(decode(matcher.value()))
-        return found
+    def positions(self, field: str, postings: Postings, docnums: np.ndarray) -> list[list[int]]:
+        """The positions of a term in each of `docnums`, all of which hold it."""
+        decode = self.searcher.schema[field].format.decoder("positions")
+        values = postings.values
+        return [decode(values[at]) for at in np.searchsorted(postings.ids, docnums).tolist()]
 
     def lengths(self, field: str) -> np.ndarray:
         """Each document's length in words in `field`, as Whoosh stores it (to within 6%)."""

@@ -40,10 +40,10 @@ class Evaluator:
         return Matches(np.zeros(size, dtype=bool), np.zeros(size, dtype=np.float32))
 
     def evaluate(self, query: wq.Query, within: np.ndarray | None = None) -> Matches:
-        """The documents matching `query`; `within`, when given, may limit the work done for
-        phrases to those documents (the caller intersects with it anyway)."""
+        """The documents matching `query`. With `within` (a boolean per document), the answer
+        is only right inside it: the caller intersects with it, and the work skips the rest."""
         if isinstance(query, wq.Term):
-            return self._term(query)
+            return self._term(query, within)
         if isinstance(query, wq.Phrase):
             return self._phrase(query, within)
         if isinstance(query, wq.And):
@@ -60,13 +60,13 @@ class Evaluator:
         if isinstance(query, wq.DateRange | wq.NumericRange) and self._has_column(query.fieldname):
             return self._range(query)
         if isinstance(query, wq.Prefix | wq.Wildcard):
-            return self._expansions(query)
+            return self._expansions(query, within)
         return self._through_whoosh(query)
 
     def _has_column(self, field: str) -> bool:
         return field in self.searcher.schema and self.searcher.schema[field].column_type is not None
 
-    def _term(self, query: wq.Term) -> Matches:
+    def _term(self, query: wq.Term, within: np.ndarray | None) -> Matches:
         field = query.fieldname
         if field not in self.searcher.schema:
             return self._empty()
@@ -74,11 +74,11 @@ class Evaluator:
             text = self.searcher.schema[field].to_bytes(query.text)
         except ValueError:
             return self._empty()
-        postings = self.table.postings(field, text)
+        postings = self.table.postings(field, text, within)
         found = self._empty()
         found.mask[postings.ids] = True
         found.scores[postings.ids] = query.boost * self._bm25(
-            field, len(postings.ids), postings.ids, postings.weights
+            field, postings.frequency, postings.ids, postings.weights
         )
         return found
 
@@ -92,8 +92,9 @@ class Evaluator:
         return idf * (weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / average))
 
     def _and(self, query: wq.And, within: np.ndarray | None) -> Matches:
-        # Cheap parts first, so that phrases only check positions where the rest matched.
-        parts = sorted(query.subqueries, key=lambda part: _contains_phrase(part))
+        # Date ranges first and phrases last: each part reads only the posting blocks, and
+        # checks only the positions, of documents that the parts before it left in.
+        parts = sorted(query.subqueries, key=_cost_rank)
         mask = None if within is None else within.copy()
         scores = np.zeros(self.table.size, dtype=np.float32)
         for part in parts:
@@ -122,7 +123,7 @@ class Evaluator:
             return self._empty()
         schema_field = self.searcher.schema[field]
         texts = [schema_field.to_bytes(word) for word in words]
-        postings = [self.table.postings(field, text) for text in texts]
+        postings = [self.table.postings(field, text, within) for text in texts]
         candidates = np.ones(self.table.size, dtype=bool) if within is None else within.copy()
         for term in postings:
             present = np.zeros(self.table.size, dtype=bool)
@@ -136,10 +137,10 @@ class Evaluator:
             found.mask = candidates
             found.scores[docnums] = query.boost
             return found
-        positions = [self.table.positions(field, text, docnums) for text in texts]
+        positions = [self.table.positions(field, term, docnums) for term in postings]
         counts = {}
-        for docnum in docnums.tolist():
-            count = _chains([where.get(docnum, []) for where in positions], query.slop)
+        for index, docnum in enumerate(docnums.tolist()):
+            count = _chains([where[index] for where in positions], query.slop)
             if count:
                 counts[docnum] = count
         if not counts:
@@ -147,7 +148,7 @@ class Evaluator:
         ids = np.fromiter(counts, np.int64, len(counts))
         frequency = np.fromiter(counts.values(), np.float32, len(counts))
         found.mask[ids] = True
-        rarest = min(len(term.ids) for term in postings)
+        rarest = min(term.frequency for term in postings)
         found.scores[ids] = query.boost * self._bm25(field, rarest, ids, frequency)
         return found
 
@@ -172,7 +173,7 @@ class Evaluator:
             mask &= values < high if query.endexcl else values <= high
         return Matches(mask, np.zeros(self.table.size, dtype=np.float32))
 
-    def _expansions(self, query) -> Matches:
+    def _expansions(self, query, within: np.ndarray | None) -> Matches:
         """A prefix or wildcard: the sum of the scores of the words it stands for."""
         found = self._empty()
         field = query.fieldname
@@ -182,10 +183,10 @@ class Evaluator:
         for count, text in enumerate(query._btexts(reader)):
             if count >= MAX_EXPANSIONS:
                 break
-            postings = self.table.postings(field, text)
+            postings = self.table.postings(field, text, within)
             found.mask[postings.ids] = True
             found.scores[postings.ids] += self._bm25(
-                field, len(postings.ids), postings.ids, postings.weights
+                field, postings.frequency, postings.ids, postings.weights
             )
         found.scores *= query.boost
         return found
@@ -203,6 +204,12 @@ class Evaluator:
             found.mask[where] = True
             found.scores[where] = scores
         return found
+
+
+def _cost_rank(query: wq.Query) -> int:
+    if isinstance(query, wq.NumericRange):
+        return 0
+    return 2 if _contains_phrase(query) else 1
 
 
 def _contains_phrase(query: wq.Query) -> bool:

@@ -99,7 +99,8 @@ class Translator:
             return wq.Prefix(field, words[0])
         if len(words) == 1:
             if isinstance(leaf, Term) and self.variants and field in TEXT_FIELDS:
-                forms = self.variants(field, words[0])
+                # The body's vocabulary stands for all the text fields: one lookup, not three.
+                forms = self.variants("body", words[0])
                 if len(forms) > 1:
                     self.expanded.setdefault(words[0], set()).update(forms)
                     return wq.Or(
