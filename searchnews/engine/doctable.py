@@ -203,14 +203,22 @@ class DocTable:
 
         def build() -> tuple[np.ndarray, np.ndarray, list[str]]:
             field = FACET_COLUMNS[facet]
-            reader = self.searcher.reader()
-            documents, codes, names = [], [], []
-            if field in reader.indexed_field_names():
-                for term in reader.lexicon(field):
-                    postings = self.postings(field, term)
-                    documents.append(postings.ids)
-                    codes.append(np.full(len(postings.ids), len(names), dtype=np.int32))
-                    names.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            field_format = self.searcher.schema[field].format
+            numbering: dict[bytes, int] = {}
+            documents, codes = [], []
+            for reader, offset in self.leaves:
+                terms = reader._terms
+                # Each segment's own terms with their postings: looking every name up in every
+                # segment is what made this slow.
+                for (name_field, name), info in terms.items_from(field, b""):
+                    if name_field != field:
+                        break
+                    code = numbering.setdefault(name, len(numbering))
+                    matcher = terms._codec.postings_reader(terms._postfile, info, field_format)
+                    for ids, _weights, _values in _blocks(matcher, None):
+                        documents.append(ids + offset)
+                        codes.append(np.full(len(ids), code, dtype=np.int32))
+            names = [name.decode("utf-8") for name in numbering]
             if not names:
                 return np.empty(0, np.int64), np.empty(0, np.int32), []
             return np.concatenate(documents), np.concatenate(codes), names
