@@ -7,7 +7,6 @@ from .errors import (
     QueryError,
     SearchnewsError,
 )
-from .extract import extract_article
 from .models import Article, Failure, Hit, IndexReport, SearchResults, Snippet
 from .newsindex import NewsIndex
 
@@ -27,3 +26,12 @@ __all__ = [
     "extract_article",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # Extraction pulls in the HTML parsers, which a search does not need.
+    if name == "extract_article":
+        from .extract.article import extract_article
+
+        return extract_article
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,8 +13,6 @@ import click
 
 from .dates import date_bound
 from .errors import QueryError, SearchnewsError
-from .extract import extract_article
-from .indexer import read_page_bytes
 from .models import FacetValue, IndexReport, SearchResults, Snippet, facets_to_dict
 from .newsindex import NewsIndex
 
@@ -416,6 +414,9 @@ def _display_path(path: str) -> str:
 @reports_errors
 def extract(files: tuple[str, ...], as_json: bool) -> None:
     """Print the fields extracted from news page FILES."""
+    from .extract import extract_article
+    from .indexer import read_page_bytes
+
     for path in files:
         try:
             article = extract_article(read_page_bytes(path))

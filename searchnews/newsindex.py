@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from .aliases import AliasTable
 from .dates import date_range
 from .engine import SORTS, Engine, SearchRequest, open_engine
 from .errors import ArticleNotFoundError, QueryError
-from .indexer import COMMIT_EVERY, Progress, read_page_bytes, update_index
 from .models import Article, FacetValue, IndexReport, SearchResults, Snippet
 from .query import explain, parse_query
 
@@ -55,9 +54,9 @@ class NewsIndex:
         jobs: int | None = None,
         prune: bool = False,
         rebuild: bool = False,
-        progress: Progress | None = None,
+        progress: Callable[[int, int], None] | None = None,
         wait: float = 0.0,
-        commit_every: int = COMMIT_EVERY,
+        commit_every: int = 1000,
     ) -> IndexReport:
         """Add new and changed page files under `paths` to the index (made if missing).
 
@@ -65,6 +64,8 @@ class NewsIndex:
         is how long to wait for another process that is writing; changes become visible every
         `commit_every` documents.
         """
+        from .indexer import update_index  # extraction is loaded only by what indexes
+
         extra = self.alias_file if os.path.isfile(self.alias_file) else None
         return update_index(
             self._open(create=True),
@@ -172,6 +173,8 @@ class NewsIndex:
         path = self._open().source_path(doc_id)
         if path is None:
             raise ArticleNotFoundError(f"No article with id {doc_id!r} in this index.")
+        from .indexer import read_page_bytes
+
         try:
             return read_page_bytes(path)
         except OSError as error:

@@ -10,10 +10,12 @@ use its codec's internals; everything that does so is in this module.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.columns import VarBytesColumn
 from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
@@ -77,6 +79,18 @@ def _blocks(matcher, wanted: np.ndarray | None):
             values if values is not None else [None] * count,
         )
         matcher._next_block()
+
+
+def _values(column) -> Iterable[bytes]:
+    """Every value of a bytes column; one read of its data instead of one per document."""
+    if not isinstance(column, VarBytesColumn.Reader):
+        return column
+    offsets, lengths = column._offsets, column._lengths
+    if not len(lengths):
+        return []
+    end = int((np.asarray(offsets, dtype=np.int64) + np.asarray(lengths, dtype=np.int64)).max())
+    data = column._dbfile.get(column._basepos, end)
+    return [data[start : start + length] for start, length in zip(offsets, lengths, strict=True)]
 
 
 class DocTable:
@@ -189,7 +203,7 @@ class DocTable:
                     continue
                 column = reader.column_reader(field, translate=False)
                 codes[offset : offset + count] = np.fromiter(
-                    (numbering.setdefault(value, len(numbering)) for value in column),
+                    (numbering.setdefault(value, len(numbering)) for value in _values(column)),
                     np.int32,
                     count,
                 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from ..extract.fields import site_from_url
 from ..models import Article
 from .base import Document
 
@@ -47,6 +46,8 @@ def fields_of(document: Document) -> dict:
         mtime_ns=document.file.mtime_ns,
         sketch=list(document.sketch),
     )
+    from ..extract.fields import site_from_url  # loaded by what indexes, not by every search
+
     doc_id = document_id(document.file.path)
     host = site_from_url(article.url) or ""
     site_key = article.site_name or host

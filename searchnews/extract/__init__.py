@@ -1,34 +1,21 @@
-"""Turning a saved news page (HTML or a plain-text dump) into an Article. Pure: no I/O."""
+"""Turning a saved news page (HTML or a plain-text dump) into an Article. Pure: no I/O.
+
+`extract_article` is imported on first use: searching needs a few helpers from this package but
+not the HTML parsers, whose import would slow every command-line search.
+"""
 
 from __future__ import annotations
-
-from datetime import datetime
-
-from ..models import Article
-from .decode import decode_page
-from .html_article import extract_html
-from .mentions import mentioned_dates
-from .text_dump import extract_text_dump, looks_like_html
 
 __all__ = ["decode_page", "extract_article"]
 
 
-def extract_article(
-    html: bytes | str, url: str | None = None, *, now: datetime | None = None
-) -> Article:
-    """Extract headline, body, headings, dates, authors and site fields from one page.
+def __getattr__(name: str):
+    if name == "extract_article":
+        from .article import extract_article
 
-    `html` may be bytes in any encoding (decoded by BOM, declared charset, then detection) or
-    text; a plain-text dump of a scraped page is recognised and read as such. `now` is the
-    moment of the crawl, after which no publication date is believed (default: the present).
-    """
-    text, _encoding = decode_page(html)
-    text = text.replace("\x00", "")
-    if looks_like_html(text):
-        article = extract_html(text, url, now=now)
-    else:
-        article = extract_text_dump(text, url, now=now)
-    article.mentioned_dates = mentioned_dates(
-        f"{article.headline}\n{article.body}", article.published
-    )
-    return article
+        return extract_article
+    if name == "decode_page":
+        from .decode import decode_page
+
+        return decode_page
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
