@@ -20,7 +20,7 @@ from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from .schema import FACET_COLUMNS
+from .schema import ENTITY_KINDS, ENTITY_SEPARATOR, FACET_COLUMNS
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(value) or 1 for value in range(256)], dtype=np.float32)
 
@@ -214,27 +214,48 @@ class DocTable:
 
     def entities(self, facet: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(document, name code) pairs of an entity facet, and the name of each code."""
+        if not all(reader.has_column("entity_names") for reader, _offset in self.leaves):
+            return self._cached(("entities", facet), lambda: self._entities_from_postings(facet))
+        if ("entities", facet) not in self._cache:
+            self._entities_from_column()
+        return self._cache[("entities", facet)]
 
-        def build() -> tuple[np.ndarray, np.ndarray, list[str]]:
-            field = FACET_COLUMNS[facet]
-            field_format = self.searcher.schema[field].format
-            numbering: dict[bytes, int] = {}
-            documents, codes = [], []
-            for reader, offset in self.leaves:
-                terms = reader._terms
-                # Each segment's own terms with their postings: looking every name up in every
-                # segment is what made this slow.
-                for (name_field, name), info in terms.items_from(field, b""):
-                    if name_field != field:
-                        break
-                    code = numbering.setdefault(name, len(numbering))
-                    matcher = terms._codec.postings_reader(terms._postfile, info, field_format)
-                    for ids, _weights, _values in _blocks(matcher, None):
-                        documents.append(ids + offset)
-                        codes.append(np.full(len(ids), code, dtype=np.int32))
-            names = [name.decode("utf-8") for name in numbering]
-            if not names:
-                return np.empty(0, np.int64), np.empty(0, np.int32), []
-            return np.concatenate(documents), np.concatenate(codes), names
+    def _entities_from_column(self) -> None:
+        kinds = {letter[0]: kind for kind, letter in ENTITY_KINDS.items()}
+        pairs = {kind: ([], [], {}) for kind in ENTITY_KINDS}
+        for reader, offset in self.leaves:
+            column = reader.column_reader("entity_names", translate=False)
+            for docnum, value in enumerate(_values(column), offset):
+                if not value:
+                    continue
+                for item in value.split(ENTITY_SEPARATOR):
+                    documents, codes, numbering = pairs[kinds[item[0]]]
+                    documents.append(docnum)
+                    codes.append(numbering.setdefault(item[1:], len(numbering)))
+        for kind, (documents, codes, numbering) in pairs.items():
+            self._cache[("entities", kind)] = (
+                np.asarray(documents, dtype=np.int64),
+                np.asarray(codes, dtype=np.int32),
+                [name.decode("utf-8") for name in numbering],
+            )
 
-        return self._cached(("entities", facet), build)
+    def _entities_from_postings(self, facet: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The same pairs for an index written before entity names had a column (slower)."""
+        field = FACET_COLUMNS[facet]
+        field_format = self.searcher.schema[field].format
+        numbering: dict[bytes, int] = {}
+        documents, codes = [], []
+        for reader, offset in self.leaves:
+            terms = reader._terms
+            for (name_field, name), info in terms.items_from(field, b""):
+                if name_field != field:
+                    break
+                code = numbering.setdefault(name, len(numbering))
+                matcher = terms._codec.postings_reader(terms._postfile, info, field_format)
+                for ids, _weights, _values in _blocks(matcher, None):
+                    documents.append(ids + offset)
+                    codes.append(np.full(len(ids), code, dtype=np.int32))
+        names = [name.decode("utf-8") for name in numbering]
+        if not names:
+            return np.empty(0, np.int64), np.empty(0, np.int32), []
+        return np.concatenate(documents), np.concatenate(codes), names

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from ..models import Article
 from .base import Document
+from .schema import ENTITY_KINDS, ENTITY_SEPARATOR
 
 _RECORD_DATES = ("published", "modified")
 
@@ -32,6 +33,19 @@ def _mentions(mentioned: list[str]) -> dict[str, list[int]]:
 
 def _key_list(values: list[str]) -> str:
     return ",".join(value.replace(",", " ") for value in values)
+
+
+def _entity_names(article: Article) -> bytes:
+    """The column value of a document's entities: each name once, as its facet term reads."""
+    items: list[bytes] = []
+    for kind, names in (
+        ("person", article.people),
+        ("org", article.orgs),
+        ("place", article.places),
+    ):
+        terms = dict.fromkeys(name.replace(",", " ").strip() for name in names)
+        items.extend(ENTITY_KINDS[kind] + term.encode("utf-8") for term in terms if term)
+    return ENTITY_SEPARATOR.join(items)
 
 
 def fields_of(document: Document) -> dict:
@@ -72,6 +86,7 @@ def fields_of(document: Document) -> dict:
         "people_key": _key_list(article.people),
         "orgs_key": _key_list(article.orgs),
         "places_key": _key_list(article.places),
+        "entity_names": _entity_names(article),
         "duplicate": document.duplicate_key or doc_id,
         "sketch": " ".join(str(value) for value in document.sketch),
         "record": record,

@@ -1,4 +1,4 @@
-"""The array evaluator answers as Whoosh's own matchers do: same documents, same BM25F scores."""
+"""The array evaluator and tables answer as Whoosh's own matchers and postings do."""
 
 from __future__ import annotations
 
@@ -82,3 +82,18 @@ def test_replaced_and_deleted_articles_are_not_found(tmp_path):
         assert after.articles == before.articles - 1 == news.count()
         sites = sum(value.count for value in after.facets["site"])
         assert sites == sum(value.count for value in before.facets["site"]) - 1
+
+
+def test_entity_facets_read_from_the_column_as_from_the_postings(news):
+    table = DocTable(news._open()._searcher())
+    for kind in ("person", "org", "place"):
+        documents, codes, names = table.entities(kind)
+        from_column = sorted(
+            (int(doc), names[code]) for doc, code in zip(documents, codes, strict=False)
+        )
+        documents, codes, names = table._entities_from_postings(kind)
+        from_postings = sorted(
+            (int(doc), names[code]) for doc, code in zip(documents, codes, strict=False)
+        )
+        assert from_column == from_postings
+        assert len(from_column) > 20
