@@ -84,16 +84,13 @@ def test_replaced_and_deleted_articles_are_not_found(tmp_path):
         assert sites == sum(value.count for value in before.facets["site"]) - 1
 
 
+def _pairs(documents, codes, names) -> list[tuple[int, str]]:
+    return sorted((int(doc), names[code]) for doc, code in zip(documents, codes, strict=True))
+
+
 def test_entity_facets_read_from_the_column_as_from_the_postings(news):
     table = DocTable(news._open()._searcher())
     for kind in ("person", "org", "place"):
-        documents, codes, names = table.entities(kind)
-        from_column = sorted(
-            (int(doc), names[code]) for doc, code in zip(documents, codes, strict=False)
-        )
-        documents, codes, names = table._entities_from_postings(kind)
-        from_postings = sorted(
-            (int(doc), names[code]) for doc, code in zip(documents, codes, strict=False)
-        )
-        assert from_column == from_postings
+        from_column = _pairs(*table.entities(kind))
+        assert from_column == _pairs(*table._entities_from_postings(kind))
         assert len(from_column) > 20
