@@ -94,3 +94,14 @@ def test_entity_facets_read_from_the_column_as_from_the_postings(news):
         from_column = _pairs(*table.entities(kind))
         assert from_column == _pairs(*table._entities_from_postings(kind))
         assert len(from_column) > 20
+
+
+@pytest.mark.parametrize("field", ["published", "dated", "month"])
+def test_numeric_columns_read_in_one_piece_as_value_by_value(news, field):
+    table = DocTable(news._open()._searcher())
+    expected = []
+    for reader, _offset in table.leaves:
+        for value in reader.column_reader(field, translate=False):
+            expected.append(value if value < 2**63 else value - 2**64)
+    assert table.numbers(field).tolist() == expected
+    assert len(set(expected)) >= 2

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.columns import VarBytesColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
@@ -79,6 +79,21 @@ def _blocks(matcher, wanted: np.ndarray | None):
             values if values is not None else [None] * count,
         )
         matcher._next_block()
+
+
+def _numbers(column, count: int) -> np.ndarray:
+    """Every value of a numeric column as int64 (unsigned values past 2**63, which only
+    placeholders reach, wrap to negatives)."""
+    if not isinstance(column, NumericColumn.Reader):
+        return np.fromiter(column, np.uint64, count).view(np.int64)
+    stored = np.frombuffer(
+        column._dbfile.get(column._basepos, column._count * column._fixedlen),
+        dtype=np.dtype(column._typecode).newbyteorder(">"),
+    )
+    values = np.full(count, column._default, dtype=np.uint64 if column._default >= 0 else np.int64)
+    values = values.view(np.int64)
+    values[: len(stored)] = stored.astype(np.int64, casting="unsafe")
+    return values
 
 
 def _values(column) -> Iterable[bytes]:
@@ -180,9 +195,7 @@ class DocTable:
                 count = reader.doc_count_all()
                 if reader.has_column(field):
                     column = reader.column_reader(field, translate=False)
-                    # Stored unsigned; placeholders near 2**64 wrap to negatives, harmlessly.
-                    unsigned = np.fromiter(column, np.uint64, count)
-                    values[offset : offset + count] = unsigned.view(np.int64)
+                    values[offset : offset + count] = _numbers(column, count)
             return values
 
         return self._cached(("numbers", field), build)
