@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 
+import numpy as np
 import pytest
 from conftest import CORPUS
+from pagemaker import write_page
 from whoosh import query as wq
 
 from searchnews import NewsIndex
@@ -105,3 +108,51 @@ def test_numeric_columns_read_in_one_piece_as_value_by_value(news, field):
             expected.append(value if value < 2**63 else value - 2**64)
     assert table.numbers(field).tolist() == expected
     assert len(set(expected)) >= 2
+
+
+WORDS = ["alpha"] * 6 + ["beta"] * 3 + ["gamma", "delta", "harbour", "council", "river"]
+
+
+@pytest.fixture(scope="module")
+def large_index(tmp_path_factory):
+    """700 generated articles, enough for common words to span many posting blocks."""
+    chooser = random.Random(5)
+    corpus = tmp_path_factory.mktemp("blocks")
+    for number in range(700):
+        paragraphs = [" ".join(chooser.choices(WORDS, k=12)) + "." for _ in range(3)]
+        day = f"{chooser.randrange(2020, 2024)}-{chooser.randrange(1, 13):02d}-10T08:00:00Z"
+        write_page(corpus, f"page{number}.html", f"Report {number}", paragraphs, published=day)
+    with NewsIndex(str(corpus / "index")) as news:
+        news.index([str(corpus)], jobs=2, commit_every=300)
+        yield news
+
+
+def test_blocks_outside_the_documents_in_play_are_skipped(large_index):
+    table = DocTable(large_index._open()._searcher())
+    within = np.zeros(table.size, dtype=bool)
+    within[::300] = True
+    everything = table.postings("body", b"alpha")
+    assert everything.frequency == len(everything.ids) > 600
+    assert len(table.postings("body", b"alpha", within).ids) < 400
+
+
+BLOCK_QUERIES = ["alpha", "alpha beta", "gamma alpha", '"alpha beta"', "beta date:2021", "-gamma"]
+
+
+@pytest.mark.parametrize("text", BLOCK_QUERIES + QUERIES)
+def test_work_limited_to_some_documents_gives_the_same_answer_there(news, large_index, text):
+    """Parts of an AND skip posting blocks outside the documents still in play; inside them
+    the answer must not change."""
+    index = large_index if text in BLOCK_QUERIES else news
+    searcher = index._open()._searcher()
+    translated = Translator(WordVariants(searcher.reader())).translate(parse_query(text))
+    evaluator = Evaluator(DocTable(searcher))
+    everywhere = evaluator.evaluate(translated)
+    assert set(everywhere.mask.nonzero()[0].tolist()) == set(whoosh_answer(searcher, translated))
+    for step in (3, 300):
+        within = np.zeros(len(everywhere.mask), dtype=bool)
+        within[::step] = True
+        limited = evaluator.evaluate(translated, within)
+        assert (limited.mask & within).tolist() == (everywhere.mask & within).tolist()
+        inside = within & everywhere.mask
+        assert np.allclose(limited.scores[inside], everywhere.scores[inside])

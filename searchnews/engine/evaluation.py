@@ -55,7 +55,7 @@ class Evaluator:
             return Matches(~inner.mask, np.zeros(self.table.size, dtype=np.float32))
         if isinstance(query, wq.Every) and not query.fieldname:
             return Matches(np.ones(self.table.size, dtype=bool), self._empty().scores)
-        if query is wq.NullQuery or isinstance(query, type(wq.NullQuery)):
+        if isinstance(query, type(wq.NullQuery)):
             return self._empty()
         if isinstance(query, wq.DateRange | wq.NumericRange) and self._has_column(query.fieldname):
             return self._range(query)
