@@ -156,3 +156,40 @@ def test_work_limited_to_some_documents_gives_the_same_answer_there(news, large_
         assert (limited.mask & within).tolist() == (everywhere.mask & within).tolist()
         inside = within & everywhere.mask
         assert np.allclose(limited.scores[inside], everywhere.scores[inside])
+
+
+def test_an_index_from_before_the_entity_column_is_searched_and_updated(tmp_path, monkeypatch):
+    """Older indexes lack fields added since: facets fall back to the postings, and the next
+    indexing run adds the fields."""
+    import searchnews.engine.whoosh_engine as whoosh_engine
+    from searchnews.engine import schema
+
+    def older_schema():
+        fields = schema.build_schema()
+        fields.remove("entity_names")
+        return fields
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    folder = str(tmp_path / "index")
+    with monkeypatch.context() as patch:
+        patch.setattr(whoosh_engine, "build_schema", older_schema)
+        fields_of = whoosh_engine.fields_of
+        patch.setattr(
+            whoosh_engine,
+            "fields_of",
+            lambda document: {
+                name: value for name, value in fields_of(document).items() if name != "entity_names"
+            },
+        )
+        with NewsIndex(folder) as news:
+            news.index([str(corpus / "eurowire")])
+    with NewsIndex(folder) as news:
+        before = news.search("", facets=True)
+        assert before.facets["place"]
+        news.index([str(corpus)])
+        after = news.search("", facets=True)
+        assert after.articles > before.articles
+    with NewsIndex(folder) as news:
+        assert "entity_names" in news._open()._searcher().schema
+        assert news.search("", facets=True).facets == after.facets

@@ -227,7 +227,10 @@ class DocTable:
 
     def entities(self, facet: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(document, name code) pairs of an entity facet, and the name of each code."""
-        if not all(reader.has_column("entity_names") for reader, _offset in self.leaves):
+        have_column = "entity_names" in self.searcher.schema and all(
+            reader.has_column("entity_names") for reader, _offset in self.leaves
+        )
+        if not have_column:
             return self._cached(("entities", facet), lambda: self._entities_from_postings(facet))
         if ("entities", facet) not in self._cache:
             self._entities_from_column()
