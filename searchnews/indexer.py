@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".txt")
 COMMIT_EVERY = 1000  # documents per commit, so a long run that stops keeps most of its work
-IN_FLIGHT = 16  # tasks per worker submitted ahead of the writer
+CHUNK = 16  # pages per task sent to a worker
+IN_FLIGHT = 4  # chunks per worker submitted ahead of the writer
 MAX_PAGE_BYTES = 16 * 1024 * 1024  # no news article is larger; bigger files are not pages
 
 Progress = Callable[[int, int], None]
@@ -157,22 +158,30 @@ def add_entities(article: Article, recognizer) -> None:
     article.people, article.orgs, article.places = names["person"], names["org"], names["place"]
 
 
+def _process_chunk(tasks: list[_Task]) -> list[_Outcome]:
+    return [_process(task) for task in tasks]
+
+
 def _outcomes(tasks: list[_Task], jobs: int) -> Iterator[_Outcome]:
-    """Outcomes in task order. At most IN_FLIGHT tasks per worker are submitted ahead: extraction
-    is faster than writing, and results submitted all at once would pile up in memory."""
+    """Outcomes in task order. At most IN_FLIGHT chunks per worker are submitted ahead: extraction
+    is faster than writing, and results submitted all at once would pile up in memory.
+
+    Pages go to the workers in chunks: with one submission per page, the pool's wake-up pipe
+    filled up and blocked the writer in submit() for a good part of the run.
+    """
     if jobs <= 1 or len(tasks) < 2:
         yield from map(_process, tasks)
         return
+    chunks = (tasks[start : start + CHUNK] for start in range(0, len(tasks), CHUNK))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending: deque = deque()
-        remaining = iter(tasks)
-        for task in itertools.islice(remaining, jobs * IN_FLIGHT):
-            pending.append(pool.submit(_process, task))
+        for chunk in itertools.islice(chunks, jobs * IN_FLIGHT):
+            pending.append(pool.submit(_process_chunk, chunk))
         while pending:
-            outcome = pending.popleft().result()
-            for task in itertools.islice(remaining, 1):
-                pending.append(pool.submit(_process, task))
-            yield outcome
+            done = pending.popleft().result()
+            for chunk in itertools.islice(chunks, 1):
+                pending.append(pool.submit(_process_chunk, chunk))
+            yield from done
 
 
 def update_index(
