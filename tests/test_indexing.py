@@ -155,7 +155,7 @@ def test_failed_run_leaves_the_committed_index_readable(pages, tmp_path, monkeyp
     def explode(*_args, **_kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("searchnews.engine.whoosh_engine.WhooshWriter.put", explode)
+    monkeypatch.setattr("searchnews.engine.whoosh_engine.WhooshWriter.add_segment", explode)
     with pytest.raises(RuntimeError), NewsIndex(str(tmp_path / "ix")) as news:
         news.index([str(pages)], jobs=1)
     monkeypatch.undo()

@@ -6,41 +6,59 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Iterable
 from contextlib import contextmanager
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
-from whoosh.writing import CLEAR
+from whoosh.writing import CLEAR, SegmentWriter
 
 from ..errors import IndexLockedError, IndexNotFoundError
 from ..models import Article, SearchResults, Snippet
 from ..query import Query, Term, positive_leaves
-from .base import Document, Engine, EngineWriter, FileState, SearchRequest
+from .base import Engine, EngineWriter, FileState, SearchRequest
 from .codec import WriterCodec
-from .documents import article_from, fields_of
+from .documents import article_from
 from .schema import TEXT_FIELDS, build_schema
 from .searching import EntityLists, hit_from, run_search
+from .segments import INDEX_NAME, SegmentBuilder, StagedSegment, adopt, clear_staging
 from .snippets import MatchPlan, fold, mark, plan_for
 from .variants import WordVariants
 
 log = logging.getLogger(__name__)
 
-INDEX_NAME = "searchnews"
 _QUERY_WORD = re.compile(r'(?<![:\w*"-])([^\W\d_]{3,})(?![\w:*])')
 _OPERATORS = {"OR", "AND", "NOT", "TO"}
 
 
+class _SegmentWriter(SegmentWriter):
+    """A Whoosh writer whose commit also lists segments that were built elsewhere."""
+
+    def __init__(self, ix, adopted: list, **kwargs) -> None:
+        super().__init__(ix, **kwargs)
+        self.adopted = adopted
+
+    def _commit_toc(self, segments) -> None:
+        super()._commit_toc(list(segments) + self.adopted)
+
+
 class WhooshWriter(EngineWriter):
     """Whoosh's writer holds an OS file lock, which the OS releases if the process dies: a lock
-    left by a killed run is never stale."""
+    left by a killed run is never stale. The lock is held from the first batch to the last."""
 
     def __init__(self, ix, wait: float = 0.0, clear: bool = False) -> None:
         self._ix = ix
         self._wait = wait
         self._clear = clear  # the first commit drops every earlier document (a rebuild)
+        self._adopted: list = []
         self._writer = self._open()
+        clear_staging(self._folder)
+
+    @property
+    def _folder(self) -> str:
+        return self._ix.storage.folder
 
     def _commit(self) -> None:
         if self._clear:
@@ -48,10 +66,16 @@ class WhooshWriter(EngineWriter):
             self._clear = False
         else:
             self._writer.commit()
+        self._adopted = []
 
-    def _open(self):
+    def _open(self, lock=None):
+        options = {"codec": WriterCodec()}
+        if lock is not None:  # taken over from the writer of the batch before
+            writer = _SegmentWriter(self._ix, [], _lk=False, **options)
+            writer.writelock = lock
+            return writer
         try:
-            return self._ix.writer(timeout=self._wait, delay=0.25, codec=WriterCodec())
+            return _SegmentWriter(self._ix, [], timeout=self._wait, delay=0.25, **options)
         except LockError as error:
             waited = f" (waited {self._wait:g} s)" if self._wait else ""
             raise IndexLockedError(
@@ -59,27 +83,34 @@ class WhooshWriter(EngineWriter):
                 "finished, or wait for it with --wait SECONDS."
             ) from error
 
-    def put(self, document: Document, *, new: bool = False) -> None:
-        if new:  # nothing to replace: skip the lookup of an older version
-            self._writer.add_document(**fields_of(document))
-        else:
-            self._writer.update_document(**fields_of(document))
+    def add_segment(self, segment: StagedSegment, *, replacing: Iterable[str] = ()) -> None:
+        for path in replacing:
+            self._writer.delete_by_term("path", path)
+        self._writer.adopted.append(adopt(segment, self._folder))
 
     def delete(self, path: str) -> None:
         self._writer.delete_by_term("path", path)
 
     def commit(self) -> None:
-        self._commit()
-        self._writer = self._open()
+        lock, self._writer.writelock = self._writer.writelock, None
+        try:
+            self._commit()
+        except BaseException:
+            self._writer.writelock = lock  # released when the caller closes the writer
+            raise
+        self._writer = self._open(lock)
 
     def close(self, *, commit: bool) -> None:
         if self._writer is None:
             return
-        if commit:
-            self._commit()
-        else:
-            self._writer.cancel()
-        self._writer = None
+        clear_staging(self._folder)  # while the lock is held: nobody else's segments are there
+        try:
+            if commit:
+                self._commit()
+            else:
+                self._writer.cancel()
+        finally:
+            self._writer = None
 
 
 class WhooshEngine(Engine):
@@ -149,6 +180,9 @@ class WhooshEngine(Engine):
 
     def writer(self, *, wait: float = 0.0, clear: bool = False) -> WhooshWriter:
         return WhooshWriter(self._ix, wait, clear)
+
+    def segment_builder(self) -> SegmentBuilder:
+        return SegmentBuilder(self._ix.storage.folder)
 
     def count(self) -> int:
         # From the table of contents: Whoosh's doc_count() opens a reader on every segment, which
