@@ -26,7 +26,7 @@ PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".txt")
 COMMIT_EVERY = 1000  # documents per commit, so a long run that stops keeps most of its work
 CHUNK = 16  # pages per task sent to a worker
 IN_FLIGHT = 4  # chunks per worker submitted ahead of the writer
-PENDING_BATCHES = 2  # batches sent to be written before the writer waits for the oldest
+PENDING_BATCHES = 3  # batches sent to be written before the writer waits for the oldest
 MAX_PAGE_BYTES = 16 * 1024 * 1024  # no news article is larger; bigger files are not pages
 
 Progress = Callable[[int, int], None]
@@ -229,7 +229,8 @@ class _Batches:
     def send(self) -> None:
         """Have the documents gathered so far written; commit batches whose segment is done."""
         if self._documents:
-            future = self._workers.submit(self._build, self._documents)
+            merge = self._writer.plan_merge()
+            future = self._workers.submit(self._build, self._documents, merge)
             self._pending.append((future, self._replacing))
             self._documents, self._replacing = [], []
         while self._pending and (

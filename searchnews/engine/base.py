@@ -71,6 +71,11 @@ class EngineWriter(ABC):
         the documents that came from the paths in `replacing`."""
 
     @abstractmethod
+    def plan_merge(self) -> object | None:
+        """Committed segments worth merging into the next segment built, or None; pass it to
+        the segment builder, and `add_segment` drops the merged segments."""
+
+    @abstractmethod
     def delete(self, path: str) -> None:
         """Remove the document that came from `path`."""
 
@@ -97,9 +102,9 @@ class Engine(ABC):
         earlier document (until then searches see the old index)."""
 
     @abstractmethod
-    def segment_builder(self) -> Callable[[list[Document]], object]:
-        """A picklable function that writes documents into a segment for `add_segment`, so
-        that the costly part of writing can run in worker processes."""
+    def segment_builder(self) -> Callable[[list[Document], object | None], object]:
+        """A picklable function (documents, merge plan) -> segment for `add_segment`, so that
+        the costly part of writing can run in worker processes."""
 
     @abstractmethod
     def search(self, request: SearchRequest) -> SearchResults:

@@ -20,6 +20,8 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Segment
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
+from whoosh.reading import SegmentReader
+from whoosh.util import fib
 from whoosh.writing import SegmentWriter
 
 from .base import Document
@@ -30,12 +32,39 @@ INDEX_NAME = "searchnews"
 STAGING = f"{INDEX_NAME}.staging"  # in the index folder, so that a segment moves by rename
 
 
+@dataclass(frozen=True)
+class MergeJob:
+    """Committed segments to write into a batch's new segment, with the documents each had
+    deleted when the merge was planned (deletions made later are carried over on adoption)."""
+
+    segments: tuple[W3Segment, ...]
+    deleted: tuple[frozenset[int], ...]
+
+    @classmethod
+    def of(cls, segments: list[W3Segment]) -> MergeJob:
+        return cls(tuple(segments), tuple(frozenset(s.deleted_docs()) for s in segments))
+
+
+def plan_merge(segments: list[W3Segment]) -> MergeJob | None:
+    """The small segments to merge, by Whoosh's own rule (MERGE_SMALL), or None."""
+    ordered = sorted(segments, key=lambda segment: segment.doc_count_all())
+    total = 0
+    for i, segment in enumerate(ordered):
+        total += segment.doc_count_all()
+        if i > 3 and total < fib(i + 5):
+            return MergeJob.of(ordered[: i + 1])
+    return None
+
+
 @dataclass
 class StagedSegment:
-    """A finished segment file waiting in `folder` to be moved into the index."""
+    """A finished segment file waiting in `folder` to be moved into the index: the documents of
+    a batch (numbered from 0) followed by the live documents of the merged segments, if any."""
 
     folder: str
     segment: W3Segment
+    batch_size: int
+    merged: MergeJob | None = None
 
     @property
     def filename(self) -> str:
@@ -60,8 +89,9 @@ class SegmentBuilder:
 
     index_path: str
 
-    def __call__(self, documents: list[Document]) -> StagedSegment:
-        schema = whoosh_index.open_dir(self.index_path, indexname=INDEX_NAME).schema
+    def __call__(self, documents: list[Document], merge: MergeJob | None = None) -> StagedSegment:
+        ix = whoosh_index.open_dir(self.index_path, indexname=INDEX_NAME)
+        schema = ix.schema
         staging = os.path.join(self.index_path, STAGING)
         os.makedirs(staging, exist_ok=True)
         folder = tempfile.mkdtemp(dir=staging)
@@ -69,21 +99,40 @@ class SegmentBuilder:
             writer = SegmentWriter(_StagingIndex(folder, schema), _lk=False, codec=WriterCodec())
             for document in documents:
                 writer.add_document(**fields_of(document))
+            for old in merge.segments if merge else ():
+                reader = SegmentReader(ix.storage, schema, old)
+                writer.add_reader(reader)
+                reader.close()
             segment = writer._finalize_segment()
             writer._finish()
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        return StagedSegment(folder, segment)
+        return StagedSegment(folder, segment, len(documents), merge)
 
 
-def adopt(staged: StagedSegment, index_path: str) -> W3Segment:
-    """Move a staged segment's file into the index folder; it counts once a TOC lists it."""
+def adopt(staged: StagedSegment, index_path: str, current: list[W3Segment]) -> W3Segment:
+    """Move a staged segment's file into the index folder; it counts once a TOC lists it.
+
+    Documents deleted from the merged segments since the merge was planned (`current` holds
+    them as they are now) are deleted in the new segment too.
+    """
     os.replace(
         os.path.join(staged.folder, staged.filename), os.path.join(index_path, staged.filename)
     )
     shutil.rmtree(staged.folder, ignore_errors=True)
-    return staged.segment
+    segment, merge = staged.segment, staged.merged
+    if merge is not None:
+        now = {old.segment_id(): old for old in current}
+        base = staged.batch_size
+        for old, deleted in zip(merge.segments, merge.deleted, strict=True):
+            live = [docnum for docnum in range(old.doc_count_all()) if docnum not in deleted]
+            since = set(now[old.segment_id()].deleted_docs()) - deleted
+            for rank, docnum in enumerate(live):
+                if docnum in since:
+                    segment.delete_document(base + rank)
+            base += len(live)
+    return segment
 
 
 def clear_staging(index_path: str) -> None:

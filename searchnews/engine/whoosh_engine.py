@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
-from whoosh.writing import CLEAR, SegmentWriter
+from whoosh.writing import CLEAR, NO_MERGE, SegmentWriter
 
 from ..errors import IndexLockedError, IndexNotFoundError
 from ..models import Article, SearchResults, Snippet
@@ -23,7 +23,15 @@ from .codec import WriterCodec
 from .documents import article_from
 from .schema import TEXT_FIELDS, build_schema
 from .searching import EntityLists, hit_from, run_search
-from .segments import INDEX_NAME, SegmentBuilder, StagedSegment, adopt, clear_staging
+from .segments import (
+    INDEX_NAME,
+    MergeJob,
+    SegmentBuilder,
+    StagedSegment,
+    adopt,
+    clear_staging,
+    plan_merge,
+)
 from .snippets import MatchPlan, fold, mark, plan_for
 from .variants import WordVariants
 
@@ -34,14 +42,17 @@ _OPERATORS = {"OR", "AND", "NOT", "TO"}
 
 
 class _SegmentWriter(SegmentWriter):
-    """A Whoosh writer whose commit also lists segments that were built elsewhere."""
+    """A Whoosh writer whose commit lists segments built elsewhere instead of the ones they
+    replace."""
 
-    def __init__(self, ix, adopted: list, **kwargs) -> None:
+    def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
-        self.adopted = adopted
+        self.adopted: list = []
+        self.replaced: set[str] = set()
 
     def _commit_toc(self, segments) -> None:
-        super()._commit_toc(list(segments) + self.adopted)
+        kept = [segment for segment in segments if segment.segment_id() not in self.replaced]
+        super()._commit_toc(kept + self.adopted)
 
 
 class WhooshWriter(EngineWriter):
@@ -52,7 +63,7 @@ class WhooshWriter(EngineWriter):
         self._ix = ix
         self._wait = wait
         self._clear = clear  # the first commit drops every earlier document (a rebuild)
-        self._adopted: list = []
+        self._merging: set[str] = set()  # segments that a worker is merging
         self._writer = self._open()
         clear_staging(self._folder)
 
@@ -61,21 +72,18 @@ class WhooshWriter(EngineWriter):
         return self._ix.storage.folder
 
     def _commit(self) -> None:
-        if self._clear:
-            self._writer.commit(mergetype=CLEAR)
-            self._clear = False
-        else:
-            self._writer.commit()
-        self._adopted = []
+        # Merges happen in the workers, planned by plan_merge(), not during the commit.
+        self._writer.commit(mergetype=CLEAR if self._clear else NO_MERGE)
+        self._clear = False
 
     def _open(self, lock=None):
         options = {"codec": WriterCodec()}
         if lock is not None:  # taken over from the writer of the batch before
-            writer = _SegmentWriter(self._ix, [], _lk=False, **options)
+            writer = _SegmentWriter(self._ix, _lk=False, **options)
             writer.writelock = lock
             return writer
         try:
-            return _SegmentWriter(self._ix, [], timeout=self._wait, delay=0.25, **options)
+            return _SegmentWriter(self._ix, timeout=self._wait, delay=0.25, **options)
         except LockError as error:
             waited = f" (waited {self._wait:g} s)" if self._wait else ""
             raise IndexLockedError(
@@ -83,10 +91,24 @@ class WhooshWriter(EngineWriter):
                 "finished, or wait for it with --wait SECONDS."
             ) from error
 
+    def plan_merge(self) -> MergeJob | None:
+        if self._clear:  # the old segments are about to go
+            return None
+        free = [s for s in self._writer.segments if s.segment_id() not in self._merging]
+        job = plan_merge(free)
+        if job is not None:
+            self._merging.update(segment.segment_id() for segment in job.segments)
+        return job
+
     def add_segment(self, segment: StagedSegment, *, replacing: Iterable[str] = ()) -> None:
         for path in replacing:
             self._writer.delete_by_term("path", path)
-        self._writer.adopted.append(adopt(segment, self._folder))
+        writer = self._writer
+        writer.adopted.append(adopt(segment, self._folder, writer.segments))
+        if segment.merged is not None:
+            ids = {old.segment_id() for old in segment.merged.segments}
+            writer.replaced.update(ids)
+            self._merging -= ids
 
     def delete(self, path: str) -> None:
         self._writer.delete_by_term("path", path)
