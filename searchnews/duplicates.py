@@ -44,23 +44,26 @@ class DuplicateFinder:
 
     `lookup(sketch)` returns (key, sketch) pairs of already indexed bodies that share a sketch
     value; bodies added during this run are remembered here, as the index cannot see them yet.
+    Each (key, sketch) pair is remembered once: copies of a wire story often have the very same
+    sketch, and comparing a new body with every one of them made a long run slow down as it went.
     """
 
     def __init__(self, lookup) -> None:
         self._lookup = lookup
-        self._seen: dict[int, list[tuple[str, tuple[int, ...]]]] = {}
+        self._seen: dict[int, dict[tuple[str, tuple[int, ...]], None]] = {}
 
     def key_for(self, doc_id: str, body_sketch: tuple[int, ...]) -> str:
         if not body_sketch:
             return doc_id
-        candidates = list(self._lookup(body_sketch))
+        candidates = dict.fromkeys(self._lookup(body_sketch))
         for value in body_sketch:
-            candidates.extend(self._seen.get(value, ()))
+            candidates.update(self._seen.get(value, ()))
         best_key, best = doc_id, SIMILARITY
         for key, other in candidates:
             score = similarity(body_sketch, other)
             if score >= best:
                 best_key, best = key, score
+        pair = (best_key, body_sketch)
         for value in body_sketch:
-            self._seen.setdefault(value, []).append((best_key, body_sketch))
+            self._seen.setdefault(value, {})[pair] = None
         return best_key

@@ -9,12 +9,12 @@ import os
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 from .duplicates import DuplicateFinder, sketch
-from .engine import Document, Engine, FileState, document_id
+from .engine import Document, Engine, EngineWriter, FileState, document_id
 from .entities import names_by_kind, recognizer_for
 from .extract import extract_article
 from .extract.decode import binary_kind
@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".txt")
 COMMIT_EVERY = 1000  # documents per commit, so a long run that stops keeps most of its work
-IN_FLIGHT = 16  # tasks per worker submitted ahead of the writer
+CHUNK = 16  # pages per task sent to a worker
+IN_FLIGHT = 4  # chunks per worker submitted ahead of the writer
+PENDING_BATCHES = 3  # batches sent to be written before the writer waits for the oldest
 MAX_PAGE_BYTES = 16 * 1024 * 1024  # no news article is larger; bigger files are not pages
 
 Progress = Callable[[int, int], None]
@@ -157,22 +159,95 @@ def add_entities(article: Article, recognizer) -> None:
     article.people, article.orgs, article.places = names["person"], names["org"], names["place"]
 
 
-def _outcomes(tasks: list[_Task], jobs: int) -> Iterator[_Outcome]:
-    """Outcomes in task order. At most IN_FLIGHT tasks per worker are submitted ahead: extraction
-    is faster than writing, and results submitted all at once would pile up in memory."""
-    if jobs <= 1 or len(tasks) < 2:
-        yield from map(_process, tasks)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: deque = deque()
-        remaining = iter(tasks)
-        for task in itertools.islice(remaining, jobs * IN_FLIGHT):
-            pending.append(pool.submit(_process, task))
-        while pending:
-            outcome = pending.popleft().result()
-            for task in itertools.islice(remaining, 1):
-                pending.append(pool.submit(_process, task))
-            yield outcome
+def _process_chunk(tasks: list[_Task]) -> list[_Outcome]:
+    return [_process(task) for task in tasks]
+
+
+class _Workers:
+    """Runs functions in worker processes, or with one job in this process."""
+
+    def __init__(self, jobs: int) -> None:
+        self._pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+
+    def submit(self, function: Callable, *args) -> Future:
+        if self._pool is not None:
+            return self._pool.submit(function, *args)
+        future: Future = Future()
+        try:
+            future.set_result(function(*args))
+        except Exception as error:
+            future.set_exception(error)
+        return future
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def _outcomes(tasks: list[_Task], workers: _Workers, jobs: int) -> Iterator[_Outcome]:
+    """Outcomes in task order. At most IN_FLIGHT chunks per worker are submitted ahead: extraction
+    is faster than writing, and results submitted all at once would pile up in memory.
+
+    Pages go to the workers in chunks: with one submission per page, the pool's wake-up pipe
+    filled up and blocked the writer in submit() for a good part of the run.
+    """
+    chunks = (tasks[start : start + CHUNK] for start in range(0, len(tasks), CHUNK))
+    pending: deque = deque()
+    for chunk in itertools.islice(chunks, jobs * IN_FLIGHT):
+        pending.append(workers.submit(_process_chunk, chunk))
+    while pending:
+        done = pending.popleft().result()
+        for chunk in itertools.islice(chunks, 1):
+            pending.append(workers.submit(_process_chunk, chunk))
+        yield from done
+
+
+class _Batches:
+    """Documents gathered into batches that the workers write as segments, committed in order.
+
+    Writing a segment is most of the cost of indexing; done by the workers, it runs on every
+    core instead of one. Each commit adds one whole batch and removes the older versions of the
+    files it updates, so a crash never shows half a batch.
+    """
+
+    def __init__(self, writer: EngineWriter, workers: _Workers, build: Callable) -> None:
+        self._writer = writer
+        self._workers = workers
+        self._build = build
+        self._documents: list[Document] = []
+        self._replacing: list[str] = []
+        self._pending: deque = deque()
+
+    def add(self, document: Document, *, replaces: bool) -> None:
+        self._documents.append(document)
+        if replaces:
+            self._replacing.append(document.file.path)
+
+    def send(self) -> None:
+        """Have the documents gathered so far written; commit batches whose segment is done."""
+        if self._documents:
+            merge = self._writer.plan_merge()
+            future = self._workers.submit(self._build, self._documents, merge)
+            self._pending.append((future, self._replacing))
+            self._documents, self._replacing = [], []
+        while self._pending and (
+            len(self._pending) > PENDING_BATCHES or self._pending[0][0].done()
+        ):
+            self._commit_oldest()
+
+    def finish(self) -> None:
+        """Write and commit everything gathered."""
+        self.send()
+        while self._pending:
+            self._commit_oldest()
+
+    def _commit_oldest(self) -> None:
+        future, replacing = self._pending.popleft()
+        self._writer.add_segment(future.result(), replacing=replacing)
+        self._writer.commit()
 
 
 def update_index(
@@ -210,31 +285,34 @@ def update_index(
     doomed = _pruned(known, paths, roots) if prune else []
     if progress:
         progress(0, len(tasks))
+    jobs = jobs or os.cpu_count() or 1
     writer = engine.writer(wait=wait, clear=rebuild)
     committed = False
     try:
-        with engine.sketch_lookup() as lookup:
+        with engine.sketch_lookup() as lookup, _Workers(jobs) as workers:
             duplicates = DuplicateFinder(lookup)
-            outcomes = _outcomes(tasks, jobs or os.cpu_count() or 1)
-            for done, outcome in enumerate(outcomes, start=1):
+            batches = _Batches(writer, workers, engine.segment_builder())
+            for done, outcome in enumerate(_outcomes(tasks, workers, jobs), start=1):
                 if outcome.error:
                     report.failures.append(Failure(outcome.path, outcome.error))
                 elif outcome.unchanged:
                     report.unchanged += 1
                 else:
                     key = duplicates.key_for(document_id(outcome.path), outcome.sketch)
-                    writer.put(
+                    replaces = not rebuild and outcome.path in known
+                    batches.add(
                         Document(outcome.state, outcome.article, outcome.sketch, key),
-                        new=rebuild or outcome.path not in known,
+                        replaces=replaces,
                     )
-                    if outcome.path in known:
+                    if replaces:
                         report.updated += 1
                     else:
                         report.added += 1
                     if (report.added + report.updated) % commit_every == 0:
-                        writer.commit()
+                        batches.send()
                 if progress:
                     progress(done, len(tasks))
+            batches.finish()
         for path in doomed:
             writer.delete(path)
             report.removed += 1

@@ -162,7 +162,7 @@ def test_an_index_from_before_the_entity_column_is_searched_and_updated(tmp_path
     """Older indexes lack fields added since: facets fall back to the postings, and the next
     indexing run adds the fields."""
     import searchnews.engine.whoosh_engine as whoosh_engine
-    from searchnews.engine import schema
+    from searchnews.engine import schema, segments
 
     def older_schema():
         fields = schema.build_schema()
@@ -174,9 +174,10 @@ def test_an_index_from_before_the_entity_column_is_searched_and_updated(tmp_path
     folder = str(tmp_path / "index")
     with monkeypatch.context() as patch:
         patch.setattr(whoosh_engine, "build_schema", older_schema)
-        fields_of = whoosh_engine.fields_of
+        patch.setattr(segments, "build_schema", older_schema)
+        fields_of = segments.fields_of
         patch.setattr(
-            whoosh_engine,
+            segments,
             "fields_of",
             lambda document: {
                 name: value for name, value in fields_of(document).items() if name != "entity_names"

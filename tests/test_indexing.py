@@ -155,7 +155,7 @@ def test_failed_run_leaves_the_committed_index_readable(pages, tmp_path, monkeyp
     def explode(*_args, **_kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("searchnews.engine.whoosh_engine.WhooshWriter.put", explode)
+    monkeypatch.setattr("searchnews.engine.whoosh_engine.WhooshWriter.add_segment", explode)
     with pytest.raises(RuntimeError), NewsIndex(str(tmp_path / "ix")) as news:
         news.index([str(pages)], jobs=1)
     monkeypatch.undo()
@@ -192,3 +192,24 @@ def test_second_writer_gets_a_clear_error(pages, tmp_path):
         engine.close()
     with NewsIndex(str(tmp_path / "ix")) as news:
         assert news.count() == 4
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_small_segments_merge_and_updates_during_merges_keep_one_document_per_file(tmp_path, jobs):
+    folder = tmp_path / "many"
+    for number in range(12):
+        write_page(folder, f"p{number:02d}.html", f"Ferry timetable {number}", [LEAD, MORE])
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        news.index([str(folder)], jobs=jobs, commit_every=1)
+        for number in range(0, 12, 2):
+            write_page(
+                folder, f"p{number:02d}.html", f"Ferry timetable {number} revised", [MORE, LEAD]
+            )
+        report = news.index([str(folder)], jobs=jobs, commit_every=1)
+        assert (report.added, report.updated, report.unchanged) == (0, 6, 6)
+        assert news.count() == 12
+        assert news.search("revised", collapse=False).total == 6
+        paths = [hit.path for hit in news.search("ferry", limit=100, collapse=False).hits]
+        assert sorted(paths) == sorted(str(folder / f"p{n:02d}.html") for n in range(12))
+    segments = [name for name in os.listdir(tmp_path / "ix") if name.endswith(".seg")]
+    assert len(segments) < 12  # merged along the way

@@ -7,6 +7,7 @@ engine (a distributed one, say) can stand in for the Whoosh one.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,8 +66,14 @@ class EngineWriter(ABC):
     """A batch of changes that becomes visible to searches all at once, on commit."""
 
     @abstractmethod
-    def put(self, document: Document, *, new: bool = False) -> None:
-        """Add a document, replacing any earlier one from the same path (`new`: there is none)."""
+    def add_segment(self, segment: object, *, replacing: Iterable[str] = ()) -> None:
+        """Add the documents of a segment made by the engine's `segment_builder()`, replacing
+        the documents that came from the paths in `replacing`."""
+
+    @abstractmethod
+    def plan_merge(self) -> object | None:
+        """Committed segments worth merging into the next segment built, or None; pass it to
+        the segment builder, and `add_segment` drops the merged segments."""
 
     @abstractmethod
     def delete(self, path: str) -> None:
@@ -93,6 +100,11 @@ class Engine(ABC):
         """Start writing, waiting up to `wait` seconds for another writer to finish; raises
         IndexLockedError when it does not. With `clear`, the first commit replaces every
         earlier document (until then searches see the old index)."""
+
+    @abstractmethod
+    def segment_builder(self) -> Callable[[list[Document], object | None], object]:
+        """A picklable function (documents, merge plan) -> segment for `add_segment`, so that
+        the costly part of writing can run in worker processes."""
 
     @abstractmethod
     def search(self, request: SearchRequest) -> SearchResults:

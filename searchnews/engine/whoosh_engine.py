@@ -3,128 +3,144 @@
 from __future__ import annotations
 
 import logging
-import mmap
 import os
 import re
 import threading
+from collections.abc import Iterable
 from contextlib import contextmanager
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3Codec
-from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import StructFile
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
-from whoosh.writing import CLEAR
+from whoosh.writing import CLEAR, NO_MERGE, SegmentWriter
 
 from ..errors import IndexLockedError, IndexNotFoundError
 from ..models import Article, SearchResults, Snippet
 from ..query import Query, Term, positive_leaves
-from .base import Document, Engine, EngineWriter, FileState, SearchRequest
+from .base import Engine, EngineWriter, FileState, SearchRequest
+from .codec import WriterCodec
 from .doctable import DocTable
-from .documents import article_from, fields_of
+from .documents import article_from
 from .schema import TEXT_FIELDS, build_schema
 from .searching import hit_from, run_search
+from .segments import (
+    INDEX_NAME,
+    MergeJob,
+    SegmentBuilder,
+    StagedSegment,
+    adopt,
+    clear_staging,
+    plan_merge,
+)
 from .snippets import MatchPlan, fold, mark, plan_for
+from .storage import MappedStorage
 from .variants import WordVariants
 
 log = logging.getLogger(__name__)
 
-INDEX_NAME = "searchnews"
 _QUERY_WORD = re.compile(r'(?<![:\w*"-])([^\W\d_]{3,})(?![\w:*])')
 _OPERATORS = {"OR", "AND", "NOT", "TO"}
 
 
-class _MappedFile(StructFile):
-    """A file read through a memory map: reads are slices of the map, copied only as needed."""
+class _SegmentWriter(SegmentWriter):
+    """A Whoosh writer whose commit lists segments built elsewhere instead of the ones they
+    replace."""
 
-    def get(self, position: int, length: int) -> bytes:
-        return self.file[position : position + length]
+    def __init__(self, ix, **kwargs) -> None:
+        super().__init__(ix, **kwargs)
+        self.adopted: list = []
+        self.replaced: set[str] = set()
 
-
-class _MappedStorage(FileStorage):
-    """An index folder whose files are memory-mapped when opened.
-
-    Whoosh's own memory maps work on compound segment files, and copy every part of one into
-    memory on opening (for 100k articles: 1.2 GB and a second before the first search). Segments
-    are therefore written as separate files, each mapped here; older compound segments are read
-    through plain file reads.
-    """
-
-    def __init__(self, path: str) -> None:
-        super().__init__(path, supports_mmap=False)
-
-    def open_file(self, name: str, **kwargs) -> StructFile:
-        with open(self._fpath(name), "rb") as handle:
-            try:
-                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            except ValueError:  # an empty file cannot be mapped
-                return super().open_file(name, **kwargs)
-        return _MappedFile(mapped, name=name, **kwargs)
-
-
-def _storage(path: str) -> FileStorage:
-    return _MappedStorage(path)
+    def _commit_toc(self, segments) -> None:
+        kept = [segment for segment in segments if segment.segment_id() not in self.replaced]
+        super()._commit_toc(kept + self.adopted)
 
 
 class WhooshWriter(EngineWriter):
     """Whoosh's writer holds an OS file lock, which the OS releases if the process dies: a lock
-    left by a killed run is never stale."""
+    left by a killed run is never stale. The lock is held from the first batch to the last."""
 
     def __init__(self, ix, wait: float = 0.0, clear: bool = False) -> None:
         self._ix = ix
         self._wait = wait
         self._clear = clear  # the first commit drops every earlier document (a rebuild)
+        self._merging: set[str] = set()  # segments that a worker is merging
         self._writer = self._open()
+        clear_staging(self._folder)
+
+    @property
+    def _folder(self) -> str:
+        return self._ix.storage.folder
 
     def _commit(self) -> None:
-        if self._clear:
-            self._writer.commit(mergetype=CLEAR)
-            self._clear = False
-        else:
-            self._writer.commit()
+        # Merges happen in the workers, planned by plan_merge(), not during the commit.
+        self._writer.commit(mergetype=CLEAR if self._clear else NO_MERGE)
+        self._clear = False
 
-    def _open(self):
+    def _open(self, lock=None):
+        options = {"codec": WriterCodec(), "compound": False}
+        if lock is not None:  # taken over from the writer of the batch before
+            writer = _SegmentWriter(self._ix, _lk=False, **options)
+            writer.writelock = lock
+            return writer
         try:
-            # Uncompressed posting blocks: searches decode them 10% faster for a 25% larger index.
-            writer = self._ix.writer(
-                timeout=self._wait, delay=0.25, compound=False, codec=W3Codec(compression=0)
-            )
+            writer = _SegmentWriter(self._ix, timeout=self._wait, delay=0.25, **options)
         except LockError as error:
             waited = f" (waited {self._wait:g} s)" if self._wait else ""
             raise IndexLockedError(
                 f"Another process is writing to this index{waited}: try again when it has "
                 "finished, or wait for it with --wait SECONDS."
             ) from error
-        # An index made by an earlier version gains the fields added since; its older documents
-        # simply have no value in them.
+        # An index made by an earlier version gains the fields added since (its older documents
+        # simply have no value in them); the next commit records them.
         for name, field in build_schema().items():
             if name not in writer.schema:
                 writer.add_field(name, field)
         return writer
 
-    def put(self, document: Document, *, new: bool = False) -> None:
-        if new:  # nothing to replace: skip the lookup of an older version
-            self._writer.add_document(**fields_of(document))
-        else:
-            self._writer.update_document(**fields_of(document))
+    def plan_merge(self) -> MergeJob | None:
+        if self._clear:  # the old segments are about to go
+            return None
+        free = [s for s in self._writer.segments if s.segment_id() not in self._merging]
+        job = plan_merge(free)
+        if job is not None:
+            self._merging.update(segment.segment_id() for segment in job.segments)
+        return job
+
+    def add_segment(self, segment: StagedSegment, *, replacing: Iterable[str] = ()) -> None:
+        for path in replacing:
+            self._writer.delete_by_term("path", path)
+        writer = self._writer
+        writer.adopted.append(adopt(segment, self._folder, writer.segments))
+        if segment.merged is not None:
+            ids = {old.segment_id() for old in segment.merged.segments}
+            writer.replaced.update(ids)
+            self._merging -= ids
 
     def delete(self, path: str) -> None:
         self._writer.delete_by_term("path", path)
 
     def commit(self) -> None:
-        self._commit()
-        self._writer = self._open()
+        lock, self._writer.writelock = self._writer.writelock, None
+        try:
+            self._commit()
+        except BaseException:
+            self._writer.writelock = lock  # released when the caller closes the writer
+            raise
+        self._writer = self._open(lock)
 
     def close(self, *, commit: bool) -> None:
         if self._writer is None:
             return
-        if commit:
-            self._commit()
-        else:
-            self._writer.cancel()
-        self._writer = None
+        clear_staging(self._folder)  # while the lock is held: nobody else's segments are there
+        try:
+            if commit:
+                self._commit()
+            else:
+                self._writer.cancel()
+        finally:
+            self._writer = None
 
 
 class WhooshEngine(Engine):
@@ -175,13 +191,13 @@ class WhooshEngine(Engine):
         """Open the index in `path`; with `create`, make it if it is missing."""
         exists = os.path.isdir(path) and whoosh_index.exists_in(path, indexname=INDEX_NAME)
         if exists:
-            return cls(_storage(path).open_index(INDEX_NAME))
+            return cls(MappedStorage(path).open_index(INDEX_NAME))
         if not create:
             raise IndexNotFoundError(
                 f"No index in {path!r}: build one with `searchnews index CORPUS --index {path}`."
             )
         os.makedirs(path, exist_ok=True)
-        return cls(_storage(path).create_index(build_schema(), indexname=INDEX_NAME))
+        return cls(MappedStorage(path).create_index(build_schema(), indexname=INDEX_NAME))
 
     def files(self) -> dict[str, FileState]:
         states = {}
@@ -196,8 +212,13 @@ class WhooshEngine(Engine):
     def writer(self, *, wait: float = 0.0, clear: bool = False) -> WhooshWriter:
         return WhooshWriter(self._ix, wait, clear)
 
+    def segment_builder(self) -> SegmentBuilder:
+        return SegmentBuilder(self._ix.storage.folder)
+
     def count(self) -> int:
-        return self._ix.doc_count()
+        # From the table of contents: Whoosh's doc_count() opens a reader on every segment, which
+        # at the end of a long indexing run was the run's largest use of memory.
+        return sum(segment.doc_count() for segment in self._ix._segments())
 
     def article(self, doc_id: str) -> Article | None:
         stored = self._searcher().document(id=doc_id)

@@ -1,0 +1,141 @@
+"""Segments built in the extraction workers and adopted by the one writer that commits.
+
+Whoosh turns documents into a segment in steps: analysed terms go into a pool, the pool is sorted
+and written out as postings and columns. With every document written by
+the main process, that work (half the CPU time of a run) used one core while the workers waited
+for it. Here a batch becomes a finished segment in a worker, in a staging folder of its own
+inside the index folder; the writer moves its files into the index and lists it in the table of
+contents on commit, so a commit stays all or nothing and a killed run leaves only staging files,
+which the next writer removes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+from whoosh.codec.whoosh3 import W3Segment
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
+from whoosh.reading import SegmentReader
+from whoosh.util import fib
+from whoosh.writing import SegmentWriter
+
+from .base import Document
+from .codec import WriterCodec
+from .documents import fields_of
+from .schema import build_schema
+from .storage import MappedStorage
+
+INDEX_NAME = "searchnews"
+STAGING = f"{INDEX_NAME}.staging"  # in the index folder, so that a segment moves by rename
+
+
+@dataclass(frozen=True)
+class MergeJob:
+    """Committed segments to write into a batch's new segment, with the documents each had
+    deleted when the merge was planned (deletions made later are carried over on adoption)."""
+
+    segments: tuple[W3Segment, ...]
+    deleted: tuple[frozenset[int], ...]
+
+    @classmethod
+    def of(cls, segments: list[W3Segment]) -> MergeJob:
+        return cls(tuple(segments), tuple(frozenset(s.deleted_docs()) for s in segments))
+
+
+def plan_merge(segments: list[W3Segment]) -> MergeJob | None:
+    """The small segments to merge, by Whoosh's own rule (MERGE_SMALL), or None."""
+    ordered = sorted(segments, key=lambda segment: segment.doc_count_all())
+    total = 0
+    for i, segment in enumerate(ordered):
+        total += segment.doc_count_all()
+        if i > 3 and total < fib(i + 5):
+            return MergeJob.of(ordered[: i + 1])
+    return None
+
+
+@dataclass
+class StagedSegment:
+    """A finished segment waiting in `folder` to be moved into the index: the documents of
+    a batch (numbered from 0) followed by the live documents of the merged segments, if any."""
+
+    folder: str
+    segment: W3Segment
+    batch_size: int
+    merged: MergeJob | None = None
+
+
+class _StagingIndex:
+    """The little of an index that a SegmentWriter reads: storage, name and an empty TOC."""
+
+    def __init__(self, folder: str, schema) -> None:
+        self.storage = FileStorage(folder)
+        self.indexname = INDEX_NAME
+        self._toc = TOC(schema, [], 0)
+
+    def _read_toc(self) -> TOC:
+        return self._toc
+
+
+@dataclass(frozen=True)
+class SegmentBuilder:
+    """Writes documents into a new staged segment; picklable, to run in a worker process."""
+
+    index_path: str
+
+    def __call__(self, documents: list[Document], merge: MergeJob | None = None) -> StagedSegment:
+        ix = MappedStorage(self.index_path).open_index(INDEX_NAME)
+        schema = ix.schema
+        for name, field in build_schema().items():  # fields added since an older index was made
+            if name not in schema:
+                schema.add(name, field)
+        staging = os.path.join(self.index_path, STAGING)
+        os.makedirs(staging, exist_ok=True)
+        folder = tempfile.mkdtemp(dir=staging)
+        try:
+            writer = SegmentWriter(
+                _StagingIndex(folder, schema), _lk=False, codec=WriterCodec(), compound=False
+            )
+            for document in documents:
+                writer.add_document(**fields_of(document))
+            for old in merge.segments if merge else ():
+                reader = SegmentReader(ix.storage, schema, old)
+                writer.add_reader(reader)
+                reader.close()
+            segment = writer._finalize_segment()
+            writer._finish()
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return StagedSegment(folder, segment, len(documents), merge)
+
+
+def adopt(staged: StagedSegment, index_path: str, current: list[W3Segment]) -> W3Segment:
+    """Move a staged segment's files into the index folder; it counts once a TOC lists it.
+
+    Documents deleted from the merged segments since the merge was planned (`current` holds
+    them as they are now) are deleted in the new segment too.
+    """
+    for name in os.listdir(staged.folder):  # the segment's files, kept apart to be mapped
+        os.replace(os.path.join(staged.folder, name), os.path.join(index_path, name))
+    shutil.rmtree(staged.folder, ignore_errors=True)
+    segment, merge = staged.segment, staged.merged
+    if merge is not None:
+        now = {old.segment_id(): old for old in current}
+        base = staged.batch_size
+        for old, deleted in zip(merge.segments, merge.deleted, strict=True):
+            live = [docnum for docnum in range(old.doc_count_all()) if docnum not in deleted]
+            since = set(now[old.segment_id()].deleted_docs()) - deleted
+            for rank, docnum in enumerate(live):
+                if docnum in since:
+                    segment.delete_document(base + rank)
+            base += len(live)
+    return segment
+
+
+def clear_staging(index_path: str) -> None:
+    """Remove what killed runs left in the staging folder (call with the write lock held)."""
+    shutil.rmtree(os.path.join(index_path, STAGING), ignore_errors=True)
