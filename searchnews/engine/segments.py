@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 
 from whoosh.codec.whoosh3 import W3Segment
+from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 from whoosh.reading import SegmentReader
@@ -26,7 +27,6 @@ from whoosh.writing import SegmentWriter
 from .base import Document
 from .codec import WriterCodec
 from .documents import fields_of
-from .schema import build_schema
 from .storage import MappedStorage
 
 INDEX_NAME = "searchnews"
@@ -82,16 +82,17 @@ class _StagingIndex:
 
 @dataclass(frozen=True)
 class SegmentBuilder:
-    """Writes documents into a new staged segment; picklable, to run in a worker process."""
+    """Writes documents into a new staged segment; picklable, to run in a worker process.
+
+    It carries the index's schema rather than reading the table of contents, which the writer
+    replaces (and deletes) at every commit.
+    """
 
     index_path: str
+    schema: Schema
 
     def __call__(self, documents: list[Document], merge: MergeJob | None = None) -> StagedSegment:
-        ix = MappedStorage(self.index_path).open_index(INDEX_NAME)
-        schema = ix.schema
-        for name, field in build_schema().items():  # fields added since an older index was made
-            if name not in schema:
-                schema.add(name, field)
+        schema = self.schema
         staging = os.path.join(self.index_path, STAGING)
         os.makedirs(staging, exist_ok=True)
         folder = tempfile.mkdtemp(dir=staging)
@@ -102,7 +103,7 @@ class SegmentBuilder:
             for document in documents:
                 writer.add_document(**fields_of(document))
             for old in merge.segments if merge else ():
-                reader = SegmentReader(ix.storage, schema, old)
+                reader = SegmentReader(MappedStorage(self.index_path), schema, old)
                 writer.add_reader(reader)
                 reader.close()
             segment = writer._finalize_segment()

@@ -213,7 +213,11 @@ class WhooshEngine(Engine):
         return WhooshWriter(self._ix, wait, clear)
 
     def segment_builder(self) -> SegmentBuilder:
-        return SegmentBuilder(self._ix.storage.folder)
+        schema = self._ix.schema
+        for name, field in build_schema().items():  # fields added since an older index was made
+            if name not in schema:
+                schema.add(name, field)
+        return SegmentBuilder(self._ix.storage.folder, schema)
 
     def count(self) -> int:
         # From the table of contents: Whoosh's doc_count() opens a reader on every segment, which
