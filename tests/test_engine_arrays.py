@@ -174,7 +174,6 @@ def test_an_index_from_before_the_entity_column_is_searched_and_updated(tmp_path
     folder = str(tmp_path / "index")
     with monkeypatch.context() as patch:
         patch.setattr(whoosh_engine, "build_schema", older_schema)
-        patch.setattr(segments, "build_schema", older_schema)
         fields_of = segments.fields_of
         patch.setattr(
             segments,
