@@ -4,8 +4,9 @@ Searching scores, filters, sorts, collapses and counts with array operations ove
 of stepping through Whoosh's matchers one document at a time, which is what made searches on
 a large archive slow. Each array is read on first use and kept for the searcher's life.
 
-Whoosh (pinned) exposes no bulk access to its posting blocks and columns, so the readers below
-use its codec's internals; everything that does so is in this module.
+Whoosh exposes no bulk access to its posting blocks and columns, so the readers below use its
+codec's internals; the pinned version fixes them, and the tests compare every answer with
+Whoosh's own matchers.
 """
 
 from __future__ import annotations
