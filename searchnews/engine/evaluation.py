@@ -67,20 +67,24 @@ class Evaluator:
         return field in self.searcher.schema and self.searcher.schema[field].column_type is not None
 
     def _term(self, query: wq.Term, within: np.ndarray | None) -> Matches:
+        found = self._empty()
+        self._add_term(query, within, found)
+        return found
+
+    def _add_term(self, query: wq.Term, within: np.ndarray | None, into: Matches) -> None:
+        """Add a term's matches and scores to `into`, touching only its postings."""
         field = query.fieldname
         if field not in self.searcher.schema:
-            return self._empty()
+            return
         try:
             text = self.searcher.schema[field].to_bytes(query.text)
         except ValueError:
-            return self._empty()
+            return
         postings = self.table.postings(field, text, within)
-        found = self._empty()
-        found.mask[postings.ids] = True
-        found.scores[postings.ids] = query.boost * self._bm25(
+        into.mask[postings.ids] = True
+        into.scores[postings.ids] += query.boost * self._bm25(
             field, postings.frequency, postings.ids, postings.weights
         )
-        return found
 
     def _bm25(self, field: str, frequency: int, ids: np.ndarray, weights: np.ndarray):
         """Whoosh's BM25F of each posting; `frequency`: how many documents hold the term."""
@@ -108,14 +112,16 @@ class Evaluator:
         return Matches(mask, scores)
 
     def _or(self, query: wq.Or, within: np.ndarray | None) -> Matches:
-        mask = np.zeros(self.table.size, dtype=bool)
-        scores = np.zeros(self.table.size, dtype=np.float32)
+        union = self._empty()
         for part in query.subqueries:
+            if isinstance(part, wq.Term):  # the common case: no array of its own
+                self._add_term(part, within, union)
+                continue
             found = self.evaluate(part, within)
-            mask |= found.mask
-            scores += found.scores
-        scores *= query.boost
-        return Matches(mask, scores)
+            union.mask |= found.mask
+            union.scores += found.scores
+        union.scores *= query.boost
+        return union
 
     def _phrase(self, query: wq.Phrase, within: np.ndarray | None) -> Matches:
         field, words = query.fieldname, query.words
