@@ -226,6 +226,19 @@ class DocTable:
 
         return self._cached(("codes", field), build)
 
+    def members(self, field: str, docnum: int) -> np.ndarray:
+        """The documents (ascending, deleted ones included) sharing `docnum`'s value of a text
+        column: the copies of a story, found without a pass over every document."""
+        codes = self.codes(field)[0]
+
+        def build() -> tuple[np.ndarray, np.ndarray]:
+            order = np.argsort(codes, kind="stable")
+            return order, codes[order]
+
+        order, sorted_codes = self._cached(("members", field), build)
+        start, end = np.searchsorted(sorted_codes, [codes[docnum], codes[docnum] + 1])
+        return order[start:end]
+
     def entities(self, facet: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(document, name code) pairs of an entity facet, and the name of each code."""
         have_column = "entity_names" in self.searcher.schema and all(

@@ -118,9 +118,10 @@ def _published(record: dict) -> datetime | None:
 
 def _copies(table: DocTable, docnum: int, keep_id: str) -> list[Copy]:
     """The other articles of the story `docnum` belongs to."""
-    stories = table.codes("duplicate")[0]
     copies = []
-    for other in np.flatnonzero((stories == stories[docnum]) & table.live).tolist():
+    for other in table.members("duplicate", docnum).tolist():
+        if not table.live[other]:
+            continue
         stored = table.searcher.stored_fields(other)
         if stored["id"] == keep_id:
             continue
