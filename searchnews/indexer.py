@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .duplicates import DuplicateFinder, sketch
-from .engine import Document, Engine, EngineWriter, FileState, document_id
+from .engine import COMMIT_EVERY, Document, Engine, EngineWriter, FileState, document_id
 from .entities import names_by_kind, recognizer_for
 from .extract import extract_article
 from .extract.decode import binary_kind
@@ -23,7 +23,6 @@ from .models import Article, Failure, IndexReport
 log = logging.getLogger(__name__)
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".txt")
-COMMIT_EVERY = 1000  # documents per commit, so a long run that stops keeps most of its work
 CHUNK = 16  # pages per task sent to a worker
 IN_FLIGHT = 4  # chunks per worker submitted ahead of the writer
 PENDING_BATCHES = 3  # batches sent to be written before the writer waits for the oldest

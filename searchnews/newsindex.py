@@ -8,7 +8,7 @@ from datetime import datetime
 
 from .aliases import AliasTable
 from .dates import date_range
-from .engine import SORTS, Engine, SearchRequest, open_engine
+from .engine import COMMIT_EVERY, SORTS, Engine, SearchRequest, open_engine
 from .errors import ArticleNotFoundError, QueryError
 from .models import Article, FacetValue, IndexReport, SearchResults, Snippet
 from .query import explain, parse_query
@@ -56,7 +56,7 @@ class NewsIndex:
         rebuild: bool = False,
         progress: Callable[[int, int], None] | None = None,
         wait: float = 0.0,
-        commit_every: int = 1000,
+        commit_every: int = COMMIT_EVERY,
     ) -> IndexReport:
         """Add new and changed page files under `paths` to the index (made if missing).
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from .base import FACETS, SORTS, Document, Engine, EngineWriter, FileState, SearchRequest
+from .base import (
+    COMMIT_EVERY,
+    FACETS,
+    SORTS,
+    Document,
+    Engine,
+    EngineWriter,
+    FileState,
+    SearchRequest,
+)
 from .documents import document_id
 from .whoosh_engine import WhooshEngine
 
@@ -13,6 +22,7 @@ def open_engine(path: str, *, create: bool = False) -> Engine:
 
 
 __all__ = [
+    "COMMIT_EVERY",
     "FACETS",
     "SORTS",
     "Document",

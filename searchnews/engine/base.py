@@ -15,6 +15,7 @@ from ..models import Article, SearchResults, Snippet
 from ..query import Query
 
 SORTS = ("relevance", "newest", "oldest")
+COMMIT_EVERY = 1000  # documents per commit, so a long run that stops keeps most of its work
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,11 @@ class DocTable:
 
         return self._cached("live", build)
 
+    @property
+    def dated(self) -> np.ndarray:
+        """True for every document with a publication date (the others hold a placeholder)."""
+        return self._cached("dated", lambda: self.numbers("dated") == self.column_value("dated", 1))
+
     def postings(self, field: str, text: bytes, wanted: np.ndarray | None = None) -> Postings:
         """The postings of a term, deleted documents included; with `wanted` (a boolean per
         document), postings of other documents may be left out."""

@@ -162,7 +162,7 @@ class Evaluator:
         field = query.fieldname
         values = self.table.numbers(field)
         if field == "published":  # undated articles hold a placeholder in the column
-            mask = self.table.numbers("dated") == self.table.column_value("dated", 1)
+            mask = self.table.dated.copy()
         else:
             mask = np.ones(self.table.size, dtype=bool)
 

@@ -32,7 +32,7 @@ def _sort_keys(table: DocTable, docnums: np.ndarray, scores: np.ndarray, sort: s
     if sort == "relevance":
         return -scores[docnums].astype(np.float64)
     published = table.numbers("published")[docnums]
-    dated = table.numbers("dated")[docnums] == table.column_value("dated", 1)
+    dated = table.dated[docnums]
     # Undated articles come last in both date orders.
     return np.where(dated, -published if sort == "newest" else published, _LAST)
 

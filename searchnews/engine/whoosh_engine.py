@@ -43,6 +43,12 @@ _QUERY_WORD = re.compile(r'(?<![:\w*"-])([^\W\d_]{3,})(?![\w:*])')
 _OPERATORS = {"OR", "AND", "NOT", "TO"}
 
 
+def _missing_fields(schema) -> list:
+    """The fields added since an index with this schema was made: its older documents simply
+    have no value in them."""
+    return [(name, field) for name, field in build_schema().items() if name not in schema]
+
+
 class _SegmentWriter(SegmentWriter):
     """A Whoosh writer whose commit lists segments built elsewhere instead of the ones they
     replace."""
@@ -92,11 +98,8 @@ class WhooshWriter(EngineWriter):
                 f"Another process is writing to this index{waited}: try again when it has "
                 "finished, or wait for it with --wait SECONDS."
             ) from error
-        # An index made by an earlier version gains the fields added since (its older documents
-        # simply have no value in them); the next commit records them.
-        for name, field in build_schema().items():
-            if name not in writer.schema:
-                writer.add_field(name, field)
+        for name, field in _missing_fields(writer.schema):  # the next commit records them
+            writer.add_field(name, field)
         return writer
 
     def plan_merge(self) -> MergeJob | None:
@@ -214,9 +217,8 @@ class WhooshEngine(Engine):
 
     def segment_builder(self) -> SegmentBuilder:
         schema = self._ix.schema
-        for name, field in build_schema().items():  # fields added since an older index was made
-            if name not in schema:
-                schema.add(name, field)
+        for name, field in _missing_fields(schema):
+            schema.add(name, field)
         return SegmentBuilder(self._ix.storage.folder, schema)
 
     def count(self) -> int:
