@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .duplicates import DuplicateFinder, sketch
-from .engine import COMMIT_EVERY, Document, Engine, EngineWriter, FileState, document_id
+from .engine import (
+    COMMIT_EVERY,
+    Document,
+    Engine,
+    EngineWriter,
+    FileState,
+    SegmentFactory,
+    document_id,
+)
 from .entities import names_by_kind, recognizer_for
 from .extract import extract_article
 from .extract.decode import binary_kind
@@ -205,20 +213,23 @@ def _outcomes(tasks: list[_Task], workers: _Workers, jobs: int) -> Iterator[_Out
 
 
 class _Batches:
-    """Documents gathered into batches that the workers write as segments, committed in order.
+    """Documents gathered into batches that the workers write as segments, committed in order,
+    while a worker merges committed segments now and then.
 
     Writing a segment is most of the cost of indexing; done by the workers, it runs on every
     core instead of one. Each commit adds one whole batch and removes the older versions of the
-    files it updates, so a crash never shows half a batch.
+    files it updates, so a crash never shows half a batch. A merge is committed as soon as it is
+    done: it only rewrites committed segments, with the deletions made meanwhile carried over.
     """
 
-    def __init__(self, writer: EngineWriter, workers: _Workers, build: Callable) -> None:
+    def __init__(self, writer: EngineWriter, workers: _Workers, build: SegmentFactory) -> None:
         self._writer = writer
         self._workers = workers
         self._build = build
         self._documents: list[Document] = []
         self._replacing: list[str] = []
         self._pending: deque = deque()
+        self._merging: Future | None = None
 
     def add(self, document: Document, *, replaces: bool) -> None:
         self._documents.append(document)
@@ -226,26 +237,42 @@ class _Batches:
             self._replacing.append(document.file.path)
 
     def send(self) -> None:
-        """Have the documents gathered so far written; commit batches whose segment is done."""
+        """Have the documents gathered so far written; commit what the workers have done."""
         if self._documents:
-            merge = self._writer.plan_merge()
-            future = self._workers.submit(self._build, self._documents, merge)
+            future = self._workers.submit(self._build, self._documents)
             self._pending.append((future, self._replacing))
             self._documents, self._replacing = [], []
+        if self._merging is not None and self._merging.done():
+            self._commit_merge()
         while self._pending and (
             len(self._pending) > PENDING_BATCHES or self._pending[0][0].done()
         ):
             self._commit_oldest()
+        self._start_merge()
 
     def finish(self) -> None:
-        """Write and commit everything gathered."""
+        """Write and commit everything gathered, and the merges that it calls for."""
         self.send()
         while self._pending:
             self._commit_oldest()
+        while self._merging is not None:
+            self._commit_merge()
+            self._start_merge()
 
     def _commit_oldest(self) -> None:
         future, replacing = self._pending.popleft()
         self._writer.add_segment(future.result(), replacing=replacing)
+        self._writer.commit()
+
+    def _start_merge(self) -> None:
+        if self._merging is None:  # one at a time: the other workers keep writing batches
+            plan = self._writer.plan_merge()
+            if plan is not None:
+                self._merging = self._workers.submit(self._build.merge, plan)
+
+    def _commit_merge(self) -> None:
+        merging, self._merging = self._merging, None
+        self._writer.add_segment(merging.result())
         self._writer.commit()
 
 

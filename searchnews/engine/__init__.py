@@ -11,6 +11,7 @@ from .base import (
     EngineWriter,
     FileState,
     SearchRequest,
+    SegmentFactory,
 )
 from .documents import document_id
 from .whoosh_engine import WhooshEngine
@@ -30,6 +31,7 @@ __all__ = [
     "EngineWriter",
     "FileState",
     "SearchRequest",
+    "SegmentFactory",
     "document_id",
     "open_engine",
 ]

@@ -7,9 +7,10 @@ engine (a distributed one, say) can stand in for the Whoosh one.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from ..models import Article, SearchResults, Snippet
 from ..query import Query
@@ -60,6 +61,16 @@ class SearchRequest:
     facet_limit: int = 10
 
 
+class SegmentFactory(Protocol):
+    """Makes segments, in any process: of new documents, or merging committed segments."""
+
+    def __call__(self, documents: list[Document]) -> object:
+        """A segment holding `documents`."""
+
+    def merge(self, plan: object) -> object:
+        """A segment holding the documents of a plan from `EngineWriter.plan_merge()`."""
+
+
 FACETS = ("site", "section", "month", "person", "org", "place")
 
 
@@ -68,13 +79,13 @@ class EngineWriter(ABC):
 
     @abstractmethod
     def add_segment(self, segment: object, *, replacing: Iterable[str] = ()) -> None:
-        """Add the documents of a segment made by the engine's `segment_builder()`, replacing
-        the documents that came from the paths in `replacing`."""
+        """Add a segment made by the engine's `segment_builder()`, replacing the documents
+        that came from the paths in `replacing`; a merged segment replaces those it merged."""
 
     @abstractmethod
     def plan_merge(self) -> object | None:
-        """Committed segments worth merging into the next segment built, or None; pass it to
-        the segment builder, and `add_segment` drops the merged segments."""
+        """Committed segments worth merging (and not being merged already), or None; the
+        segment builder's `merge` turns the plan into a segment for `add_segment`."""
 
     @abstractmethod
     def delete(self, path: str) -> None:
@@ -103,9 +114,9 @@ class Engine(ABC):
         earlier document (until then searches see the old index)."""
 
     @abstractmethod
-    def segment_builder(self) -> Callable[[list[Document], object | None], object]:
-        """A picklable function (documents, merge plan) -> segment for `add_segment`, so that
-        the costly part of writing can run in worker processes."""
+    def segment_builder(self) -> SegmentFactory:
+        """A picklable builder of segments for `add_segment`, so that the costly part of
+        writing can run in worker processes."""
 
     @abstractmethod
     def search(self, request: SearchRequest) -> SearchResults:
