@@ -12,6 +12,7 @@ from whoosh.index import open_dir
 from whoosh.reading import MultiReader, SegmentReader
 
 from searchnews import NewsIndex
+from searchnews.engine import open_engine, segments
 from searchnews.engine.merging import BLOCK_LIMIT, Source, merge_segments
 from searchnews.engine.segments import INDEX_NAME, MERGE_FACTOR, plan_merge
 
@@ -190,3 +191,66 @@ def test_short_blocks_of_merged_segments_are_joined(segmented, tmp_path):
             blocks += 1
         documents = reader.doc_frequency(fieldname, text)
         assert blocks <= -(-documents // BLOCK_LIMIT) + 1, (fieldname, text, blocks, documents)
+
+
+def test_a_page_deleted_while_its_segment_is_merged_stays_deleted(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 60, seed=11)
+    folder = str(tmp_path / "index")
+    with monkeypatch.context() as patch:
+        patch.setattr(segments, "MERGE_FACTOR", 100)  # six segments, none merged yet
+        with NewsIndex(folder) as news:
+            news.index([str(corpus)], jobs=1, commit_every=10)
+    engine = open_engine(folder)
+    writer = engine.writer()
+    plan = writer.plan_merge()
+    assert plan is not None and len(plan.segments) == 6
+    merged = engine.segment_builder().merge(plan)
+    gone = str((corpus / "page27.html").resolve())
+    writer.delete(gone)  # after the merge was planned and built, before it is committed
+    writer.add_segment(merged)
+    writer.close(commit=True)
+    engine.close()
+    with NewsIndex(folder) as news:
+        assert news.count() == 59
+        assert len(news._open()._ix._segments()) == 1
+        assert news.search('headline:"report 27"').total == 0
+        assert news.search('headline:"report 28"').total == 1
+
+
+def test_segments_written_by_older_versions_merge_too(tmp_path, monkeypatch):
+    """Older indexes hold compound segments with compressed, protocol-2 posting blocks
+    (Whoosh's own format); merging reads them and writes the current format."""
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 60, seed=12)
+    folder = str(tmp_path / "index")
+    stock_writer = segments.SegmentWriter
+
+    def older_writer(*args, **options):
+        return stock_writer(*args, **{**options, "codec": W3Codec(), "compound": True})
+
+    with monkeypatch.context() as patch:
+        patch.setattr(segments, "MERGE_FACTOR", 100)
+        patch.setattr(segments, "SegmentWriter", older_writer)
+        with NewsIndex(folder) as news:
+            news.index([str(corpus)], jobs=1, commit_every=10)
+    with NewsIndex(folder) as news:
+        assert all(segment.is_compound() for segment in news._open()._ix._segments())
+        before = [
+            sorted((hit.path, round(hit.score, 4)) for hit in news.search(text, limit=100).hits)
+            for text in QUERIES
+        ]
+    engine = open_engine(folder)
+    writer = engine.writer()
+    writer.add_segment(engine.segment_builder().merge(writer.plan_merge()))
+    writer.close(commit=True)
+    engine.close()
+    with NewsIndex(folder) as news:
+        merged = news._open()._ix._segments()
+        assert len(merged) == 1 and not merged[0].is_compound()
+        after = [
+            sorted((hit.path, round(hit.score, 4)) for hit in news.search(text, limit=100).hits)
+            for text in QUERIES
+        ]
+    assert after == before
+    assert any(after)
