@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 
 import pytest
+from conftest import CORPUS
 from pagemaker import news_page, write_page
 
 from searchnews import IndexNotFoundError, NewsIndex
@@ -211,5 +213,27 @@ def test_small_segments_merge_and_updates_during_merges_keep_one_document_per_fi
         assert news.search("revised", collapse=False).total == 6
         paths = [hit.path for hit in news.search("ferry", limit=100, collapse=False).hits]
         assert sorted(paths) == sorted(str(folder / f"p{n:02d}.html") for n in range(12))
-    segments = [name for name in os.listdir(tmp_path / "ix") if name.endswith(".seg")]
-    assert len(segments) < 12  # merged along the way
+        assert len(news._open()._ix._segments()) < 12  # merged along the way
+
+
+def test_copies_indexed_in_a_later_run_join_the_earlier_story(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    query = '"russian gas" transit date:2025'
+    with NewsIndex(str(tmp_path / "whole")) as news:
+        news.index([str(corpus)])
+        copies = sorted(hit.path for hit in news.search(query, collapse=False).hits)
+    assert len(copies) == 3
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for number, path in enumerate(copies[1:]):
+        os.replace(path, aside / f"{number}.html")
+    with NewsIndex(str(tmp_path / "later")) as news:
+        news.index([str(corpus)])
+        assert news.search(query).articles == 1
+        for number, path in enumerate(copies[1:]):
+            os.replace(aside / f"{number}.html", path)
+        report = news.index([str(corpus)])
+        assert report.added == 2
+        collapsed = news.search(query)
+        assert collapsed.total == 1 and collapsed.articles == 3

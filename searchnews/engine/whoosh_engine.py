@@ -9,8 +9,8 @@ import threading
 from collections.abc import Iterable
 from contextlib import contextmanager
 
+import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import query as wq
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
 from whoosh.writing import CLEAR, NO_MERGE, SegmentWriter
@@ -40,6 +40,7 @@ from .variants import WordVariants
 log = logging.getLogger(__name__)
 
 _QUERY_WORD = re.compile(r'(?<![:\w*"-])([^\W\d_]{3,})(?![\w:*])')
+SKETCH_CANDIDATES = 10  # indexed bodies compared with a new one's sketch, most values shared first
 _OPERATORS = {"OR", "AND", "NOT", "TO"}
 
 
@@ -294,20 +295,27 @@ class WhooshEngine(Engine):
         """A lookup of the sketches indexed before now, on a searcher kept for the whole run.
 
         Documents added during the run are not its business (the caller remembers them); a
-        snapshot also spares the run a searcher reopened after every commit.
+        snapshot also spares the run a searcher reopened after every commit. The candidates
+        are the documents sharing the most sketch values, counted over the values' postings.
         """
         if self._ix.doc_count() == 0:
             yield lambda sketch: []
             return
         searcher = self._ix.searcher()
+        table = DocTable(searcher)
 
         def lookup(sketch: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
-            if not sketch:
+            holders = [table.postings("sketch", str(value).encode()).ids for value in sketch]
+            holders = np.concatenate(holders) if holders else np.empty(0, dtype=np.int64)
+            holders = holders[table.live[holders]]
+            if not len(holders):
                 return []
-            terms = wq.Or([wq.Term("sketch", str(value)) for value in sketch])
+            documents, shared = np.unique(holders, return_counts=True)
+            best = documents[np.argsort(-shared, kind="stable")[:SKETCH_CANDIDATES]]
+            stored = [searcher.stored_fields(int(docnum)) for docnum in best]
             return [
-                (hit["duplicate"], tuple(hit["record"].get("sketch", ())))
-                for hit in searcher.search(terms, limit=10)
+                (fields["duplicate"], tuple(fields["record"].get("sketch", ())))
+                for fields in stored
             ]
 
         try:
