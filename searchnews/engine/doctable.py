@@ -97,8 +97,9 @@ def _numbers(column, count: int) -> np.ndarray:
     return values
 
 
-def _values(column) -> Iterable[bytes]:
-    """Every value of a bytes column; one read of its data instead of one per document."""
+def stored_values(column) -> Iterable[bytes]:
+    """Every value of a bytes column as stored (a compressing column's values stay compressed);
+    one read of its data instead of one per document."""
     if not isinstance(column, VarBytesColumn.Reader):
         return column
     offsets, lengths = column._offsets, column._lengths
@@ -221,8 +222,9 @@ class DocTable:
                 if not reader.has_column(field):
                     continue
                 column = reader.column_reader(field, translate=False)
+                values = stored_values(column)
                 codes[offset : offset + count] = np.fromiter(
-                    (numbering.setdefault(value, len(numbering)) for value in _values(column)),
+                    (numbering.setdefault(value, len(numbering)) for value in values),
                     np.int32,
                     count,
                 )
@@ -260,7 +262,7 @@ class DocTable:
         pairs = {kind: ([], [], {}) for kind in ENTITY_KINDS}
         for reader, offset in self.leaves:
             column = reader.column_reader("entity_names", translate=False)
-            for docnum, value in enumerate(_values(column), offset):
+            for docnum, value in enumerate(stored_values(column), offset):
                 if not value:
                     continue
                 for item in value.split(ENTITY_SEPARATOR):

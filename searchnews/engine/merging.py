@@ -43,6 +43,7 @@ from whoosh.system import pack_ushort, unpack_int
 from whoosh.util.numeric import length_to_byte
 
 from .codec import WriterCodec
+from .doctable import stored_values
 
 _STORED = "_stored"
 _FIELD_NUMBER = 2  # bytes before a term's text in a terms-file key
@@ -141,12 +142,10 @@ def _copy_column(reader, writer, source: Source) -> None:
     while isinstance(reader, WrappedColumnReader) and isinstance(writer, WrappedColumnWriter):
         reader, writer = reader._child, writer._child
     if isinstance(reader, VarBytesColumn.Reader) and isinstance(writer, VarBytesColumn.Writer):
-        data = reader._dbfile.get(reader._basepos, reader._length)
-        offsets, lengths = reader._offsets, reader._lengths
+        values = stored_values(reader)
         add = VarBytesColumn.Writer.add  # the plain one: a compressing writer would compress again
         for old, new in source.live:
-            start = offsets[old]
-            add(writer, new, data[start : start + lengths[old]])
+            add(writer, new, values[old])
     elif isinstance(reader, FixedBytesColumn.Reader):
         size, stored = reader._fixedlen, reader._count
         data = reader._dbfile.get(reader._basepos, stored * size)
@@ -273,6 +272,7 @@ def _copy_term(postfile, parts, fixedsize) -> W3TermInfo | None:
             _add_stats(terminfo, info, source.base)
             blocks = _shifted_blocks(terms, info, source.base, fixedsize)
         else:
+            _add_lengths(terminfo, info)
             blocks = _filtered_blocks(terms, info, source.new_numbers, fixedsize, terminfo)
         for block in blocks:
             if held is None:
@@ -367,7 +367,6 @@ def _filtered_blocks(terms, info, new_numbers, fixedsize, terminfo) -> Iterator[
         terminfo._weight += sum(kept_weights)
         terminfo._df += len(kept)
         terminfo._maxweight = max(terminfo._maxweight, max(kept_weights))
-        _add_lengths(terminfo, info)
         if terminfo._minid is None:
             terminfo._minid = int(new[0])
         terminfo._maxid = int(new[-1])
