@@ -35,3 +35,16 @@ class ArticleNotFoundError(SearchnewsError):
     """No article with the given id in the index."""
 
     status = 404
+
+
+class EngineError(SearchnewsError):
+    """The search engine's files are missing, unreadable or refused (for instance a pickle in
+    them names a class that no index holds)."""
+
+    status = 503
+
+
+class IndexBusyError(SearchnewsError):
+    """A search met the index in the middle of a change; trying again will succeed."""
+
+    status = 503
