@@ -74,7 +74,20 @@ def main(verbose: bool) -> None:
     help="Worker processes for extraction [default: all cores].",
 )
 @click.option("--prune", is_flag=True, help="Remove documents whose files are gone.")
-@click.option("--rebuild", is_flag=True, help="Start the index over.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Build the engine index again from the stored articles (searches go on meanwhile).",
+)
+@click.option(
+    "--reextract", is_flag=True, help="Read and extract every page again (with --rebuild)."
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["whoosh", "tantivy"]),
+    default=None,
+    help="Engine of a new index [default: whoosh]; with --rebuild, move the index to it.",
+)
 @click.option(
     "--wait",
     type=click.FloatRange(min=0),
@@ -103,6 +116,8 @@ def index(
     jobs: int | None,
     prune: bool,
     rebuild: bool,
+    reextract: bool,
+    engine: str | None,
     wait: float,
     failures_file: str | None,
     batch: int,
@@ -115,6 +130,8 @@ def index(
             jobs=jobs,
             prune=prune,
             rebuild=rebuild,
+            reextract=reextract,
+            engine=engine,
             progress=bar.update,
             wait=wait,
             commit_every=batch,

@@ -13,27 +13,23 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from .duplicates import DuplicateFinder, sketch
-from .engine import (
-    COMMIT_EVERY,
-    Document,
-    Engine,
-    EngineWriter,
-    FileState,
-    SegmentFactory,
-    document_id,
-)
+from .catalog import SourceState
+from .documents import analysed_texts
+from .duplicates import sketch
 from .entities import names_by_kind, recognizer_for
 from .extract import extract_article
 from .extract.decode import binary_kind
+from .indexfolder import IndexFolder, is_old_index, remove_old_index
+from .locking import WriterLock
 from .models import Article, Failure, IndexReport
+from .writing import Batch, IndexWriter, NewArticle
 
 log = logging.getLogger(__name__)
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".txt")
+COMMIT_EVERY = 1000  # articles per commit, so a long run that stops keeps most of its work
 CHUNK = 16  # pages per task sent to a worker
 IN_FLIGHT = 4  # chunks per worker submitted ahead of the writer
-PENDING_BATCHES = 3  # batches sent to be written before the writer waits for the oldest
 MAX_PAGE_BYTES = 16 * 1024 * 1024  # no news article is larger; bigger files are not pages
 
 Progress = Callable[[int, int], None]
@@ -49,8 +45,9 @@ class _Task:
 @dataclass
 class _Outcome:
     path: str
-    state: FileState | None = None
+    state: SourceState | None = None
     article: Article | None = None
+    texts: dict[str, str] | None = None
     sketch: tuple[int, ...] = ()
     unchanged: bool = False
     error: str | None = None
@@ -137,7 +134,7 @@ def _process(task: _Task) -> _Outcome:
     except OSError as error:
         return _Outcome(task.path, error=f"cannot read the file ({error.strerror or error})")
     content_hash = hashlib.sha1(raw).hexdigest()
-    state = FileState(task.path, content_hash, stat.st_size, stat.st_mtime_ns)
+    state = SourceState(task.path, content_hash, stat.st_size, stat.st_mtime_ns, "indexed")
     if content_hash == task.known_hash:
         return _Outcome(task.path, state, unchanged=True)
     if not raw:
@@ -152,7 +149,7 @@ def _process(task: _Task) -> _Outcome:
         if not article.headline and not article.body:
             return _Outcome(task.path, error="no article text found")
         add_entities(article, recognizer_for(task.aliases))
-        return _Outcome(task.path, state, article, sketch(article.body))
+        return _Outcome(task.path, state, article, analysed_texts(article), sketch(article.body))
     except OSError as error:
         return _Outcome(task.path, error=str(error))
     except Exception as error:  # a page must never stop the run: report it and go on
@@ -212,72 +209,8 @@ def _outcomes(tasks: list[_Task], workers: _Workers, jobs: int) -> Iterator[_Out
         yield from done
 
 
-class _Batches:
-    """Documents gathered into batches that the workers write as segments, committed in order,
-    while a worker merges committed segments now and then.
-
-    Writing a segment is most of the cost of indexing; done by the workers, it runs on every
-    core instead of one. Each commit adds one whole batch and removes the older versions of the
-    files it updates, so a crash never shows half a batch. A merge is committed as soon as it is
-    done: it only rewrites committed segments, with the deletions made meanwhile carried over.
-    """
-
-    def __init__(self, writer: EngineWriter, workers: _Workers, build: SegmentFactory) -> None:
-        self._writer = writer
-        self._workers = workers
-        self._build = build
-        self._documents: list[Document] = []
-        self._replacing: list[str] = []
-        self._pending: deque = deque()
-        self._merging: Future | None = None
-
-    def add(self, document: Document, *, replaces: bool) -> None:
-        self._documents.append(document)
-        if replaces:
-            self._replacing.append(document.file.path)
-
-    def send(self) -> None:
-        """Have the documents gathered so far written; commit what the workers have done."""
-        if self._documents:
-            future = self._workers.submit(self._build, self._documents)
-            self._pending.append((future, self._replacing))
-            self._documents, self._replacing = [], []
-        if self._merging is not None and self._merging.done():
-            self._commit_merge()
-        while self._pending and (
-            len(self._pending) > PENDING_BATCHES or self._pending[0][0].done()
-        ):
-            self._commit_oldest()
-        self._start_merge()
-
-    def finish(self) -> None:
-        """Write and commit everything gathered, and the merges that it calls for."""
-        self.send()
-        while self._pending:
-            self._commit_oldest()
-        while self._merging is not None:
-            self._commit_merge()
-            self._start_merge()
-
-    def _commit_oldest(self) -> None:
-        future, replacing = self._pending.popleft()
-        self._writer.add_segment(future.result(), replacing=replacing)
-        self._writer.commit()
-
-    def _start_merge(self) -> None:
-        if self._merging is None:  # one at a time: the other workers keep writing batches
-            plan = self._writer.plan_merge()
-            if plan is not None:
-                self._merging = self._workers.submit(self._build.merge, plan)
-
-    def _commit_merge(self) -> None:
-        merging, self._merging = self._merging, None
-        self._writer.add_segment(merging.result())
-        self._writer.commit()
-
-
 def update_index(
-    engine: Engine,
+    path: str,
     roots: Iterable[str],
     *,
     jobs: int | None = None,
@@ -287,70 +220,96 @@ def update_index(
     wait: float = 0.0,
     commit_every: int = COMMIT_EVERY,
     rebuild: bool = False,
+    reextract: bool = False,
+    engine: str | None = None,
 ) -> IndexReport:
-    """Bring the index up to date with the page files under `roots`.
+    """Bring the index in folder `path` up to date with the page files under `roots`.
 
     New files are added, changed ones (by content hash) replaced, unchanged ones skipped; with
-    `prune`, documents whose files are gone from under the roots are removed. A file that cannot
-    be read or extracted is reported in the result and the run goes on. `aliases` names a
-    user's alias file that extends the shipped one. Another writer's lock is waited for up to
-    `wait` seconds; changes are committed every `commit_every` documents and at the end. With
-    `rebuild`, every file is read again and the first commit replaces the whole index.
+    `prune`, articles whose files are gone from under the roots are removed. A file that cannot
+    be read or extracted is reported and the run goes on. `aliases` names a user's alias file
+    that extends the shipped one. Another writer's lock is waited for up to `wait` seconds (the
+    lock is taken before the file list is read); changes are committed every `commit_every`
+    articles and at the end. `rebuild` builds a new engine index (of `engine`, default the
+    current one) from the document store and switches to it when done; `reextract` reads every
+    file again.
     """
     roots = list(roots)
+    with WriterLock(path, wait=wait):
+        if reextract and is_old_index(path):
+            remove_old_index(path)
+        folder = IndexFolder(path, create=True)
+        try:
+            if rebuild and folder.has_engine():
+                writer = IndexWriter(folder, folder.engine())
+                writer.recover()
+                writer.rebuild_engine(engine or folder.engine_name, commit_every)
+            writer = IndexWriter(folder, folder.ensure_engine(None if rebuild else engine))
+            writer.recover()
+            return _update(writer, roots, jobs, prune, progress, aliases, commit_every, reextract)
+        finally:
+            folder.close()
+
+
+def _update(
+    writer: IndexWriter,
+    roots: list[str],
+    jobs: int | None,
+    prune: bool,
+    progress: Progress | None,
+    aliases: str | None,
+    commit_every: int,
+    reextract: bool,
+) -> IndexReport:
     paths, failures = find_page_files(roots)
     report = IndexReport(failures=failures)
-    known = {} if rebuild else engine.files()
+    known = writer.catalog.sources()
     tasks = []
     for path in paths:
         state = known.get(path)
-        if state is not None and _stat_matches(path, state):
+        if state is not None and not reextract and _stat_matches(path, state):
             report.unchanged += 1
             continue
-        tasks.append(_Task(path, state.content_hash if state else None, aliases))
-    doomed = _pruned(known, paths, roots) if prune else []
+        known_hash = state.content_hash if state and not reextract else None
+        tasks.append(_Task(path, known_hash, aliases))
     if progress:
         progress(0, len(tasks))
     jobs = jobs or os.cpu_count() or 1
-    writer = engine.writer(wait=wait, clear=rebuild)
-    committed = False
-    try:
-        with engine.sketch_lookup() as lookup, _Workers(jobs) as workers:
-            duplicates = DuplicateFinder(lookup)
-            batches = _Batches(writer, workers, engine.segment_builder())
-            for done, outcome in enumerate(_outcomes(tasks, workers, jobs), start=1):
-                if outcome.error:
-                    report.failures.append(Failure(outcome.path, outcome.error))
-                elif outcome.unchanged:
-                    report.unchanged += 1
+    batch = Batch()
+    with _Workers(jobs) as workers:
+        for done, outcome in enumerate(_outcomes(tasks, workers, jobs), start=1):
+            if outcome.error:
+                report.failures.append(Failure(outcome.path, outcome.error))
+                batch.failures.append(
+                    SourceState(outcome.path, None, None, None, "failed", outcome.error)
+                )
+            elif outcome.unchanged:
+                report.unchanged += 1
+                batch.touched.append(outcome.state)
+            else:
+                batch.articles.append(
+                    NewArticle(outcome.state, outcome.article, outcome.texts, outcome.sketch)
+                )
+                previous = known.get(outcome.path)
+                if previous is not None and previous.status == "indexed":
+                    report.updated += 1
                 else:
-                    key = duplicates.key_for(document_id(outcome.path), outcome.sketch)
-                    replaces = not rebuild and outcome.path in known
-                    batches.add(
-                        Document(outcome.state, outcome.article, outcome.sketch, key),
-                        replaces=replaces,
-                    )
-                    if replaces:
-                        report.updated += 1
-                    else:
-                        report.added += 1
-                    if (report.added + report.updated) % commit_every == 0:
-                        batches.send()
-                if progress:
-                    progress(done, len(tasks))
-            batches.finish()
-        for path in doomed:
-            writer.delete(path)
-            report.removed += 1
-        writer.close(commit=True)
-        committed = True
-    finally:
-        if not committed:
-            writer.close(commit=False)
+                    report.added += 1
+            if len(batch) >= commit_every:
+                writer.commit(batch)
+                batch = Batch()
+            if progress:
+                progress(done, len(tasks))
+    if prune:
+        batch.removed.extend(_pruned(known, paths, roots))
+        report.removed = len(batch.removed)
+    writer.commit(batch)
     return report
 
 
-def _stat_matches(path: str, state: FileState) -> bool:
+def _stat_matches(path: str, state: SourceState) -> bool:
+    if state.status != "indexed":  # failed files are tried again
+        return False
     try:
         stat = os.stat(path)
     except OSError:
@@ -358,7 +317,7 @@ def _stat_matches(path: str, state: FileState) -> bool:
     return stat.st_size == state.size and stat.st_mtime_ns == state.mtime_ns
 
 
-def _pruned(known: dict[str, FileState], present: list[str], roots: list[str]) -> list[str]:
+def _pruned(known: dict[str, SourceState], present: list[str], roots: list[str]) -> list[str]:
     """Indexed files under the roots that are no longer there."""
     present_set = set(present)
     prefixes = tuple(os.path.join(os.path.abspath(root), "") for root in roots)

@@ -6,12 +6,17 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from . import searching
 from .aliases import AliasTable
 from .dates import date_range
-from .engine import COMMIT_EVERY, SORTS, Engine, SearchRequest, open_engine
+from .engines.base import SORTS
 from .errors import ArticleNotFoundError, QueryError
+from .indexfolder import IndexFolder
 from .models import Article, FacetValue, IndexReport, SearchResults, Snippet
 from .query import explain, parse_query
+from .searching import SearchOptions
+
+COMMIT_EVERY = 1000
 
 MAX_LIMIT = 1000
 ALIAS_FILE = "aliases.tsv"
@@ -28,7 +33,7 @@ class NewsIndex:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._engine: Engine | None = None
+        self._folder: IndexFolder | None = None
         self._aliases: AliasTable | None = None
 
     @property
@@ -42,10 +47,22 @@ class NewsIndex:
             self._aliases = AliasTable.load(self.alias_file)
         return self._aliases
 
-    def _open(self, *, create: bool = False) -> Engine:
-        if self._engine is None:
-            self._engine = open_engine(self.path, create=create)
-        return self._engine
+    def _open(self) -> IndexFolder:
+        if self._folder is None:
+            self._folder = IndexFolder(self.path)
+        return self._folder
+
+    def _reader(self):
+        """The catalog and the engine, refreshed to the last commit."""
+        folder = self._open()
+        if not folder.has_engine():
+            return folder.catalog, None
+        return folder.catalog, folder.reader()
+
+    @property
+    def engine_name(self) -> str | None:
+        """The engine that holds this index ("whoosh", "tantivy"), None while it is empty."""
+        return self._open().engine_name
 
     def index(
         self,
@@ -57,18 +74,23 @@ class NewsIndex:
         progress: Callable[[int, int], None] | None = None,
         wait: float = 0.0,
         commit_every: int = COMMIT_EVERY,
+        reextract: bool = False,
+        engine: str | None = None,
     ) -> IndexReport:
         """Add new and changed page files under `paths` to the index (made if missing).
 
-        `rebuild` starts the index over; `prune` removes documents whose files are gone; `wait`
-        is how long to wait for another process that is writing; changes become visible every
-        `commit_every` documents.
+        `engine` picks the engine of a new index ("whoosh", the default, or "tantivy");
+        `rebuild` builds the engine index again from the stored articles (with `engine`, moves
+        the index to that engine) while searches go on, and `reextract` reads every page again;
+        `prune` removes articles whose files are gone; `wait` is how long to wait for another
+        process that is writing; changes become visible every `commit_every` articles.
         """
         from .indexer import update_index  # extraction is loaded only by what indexes
 
+        self.close()
         extra = self.alias_file if os.path.isfile(self.alias_file) else None
         return update_index(
-            self._open(create=True),
+            self.path,
             paths,
             jobs=jobs,
             prune=prune,
@@ -77,6 +99,8 @@ class NewsIndex:
             wait=wait,
             commit_every=commit_every,
             rebuild=rebuild,
+            reextract=reextract,
+            engine=engine,
         )
 
     def search(
@@ -110,7 +134,7 @@ class NewsIndex:
         if page < 1:
             raise QueryError("The page number starts at 1.")
         start, stop = date_range(since, until, as_of=as_of)
-        request = SearchRequest(
+        options = SearchOptions(
             self.aliases.expand(parse_query(query, as_of=as_of)),
             query or "",
             start,
@@ -122,10 +146,12 @@ class NewsIndex:
             collapse=collapse,
             variants=variants,
         )
-        engine = self._open()
-        results = engine.search(request)
+        catalog, engine = self._reader()
+        if engine is None:  # a new index that holds nothing yet
+            return SearchResults(query or "", 0, page, limit, articles=0)
+        results = searching.run_search(catalog, engine, options)
         if results.total == 0 and query and query.strip():
-            results.suggestion = engine.suggest(query)
+            results.suggestion = searching.suggest(engine, query)
         return results
 
     def entities(
@@ -141,7 +167,7 @@ class NewsIndex:
         kinds = (kind,) if kind else ENTITY_KINDS
         if kind is not None and kind not in ENTITY_KINDS:
             raise QueryError(f"Unknown entity kind {kind!r}: use person, org or place.")
-        request = SearchRequest(
+        options = SearchOptions(
             self.aliases.expand(parse_query(query, as_of=as_of)),
             query or "",
             limit=1,
@@ -149,16 +175,27 @@ class NewsIndex:
             collapse=False,
             facet_limit=limit,
         )
-        facets = self._open().search(request).facets or {}
+        catalog, engine = self._reader()
+        if engine is None:
+            return {name: [] for name in kinds}
+        facets = searching.run_search(catalog, engine, options).facets or {}
         return {name: facets.get(name, []) for name in kinds}
+
+    def _stored(self, doc_id: str):
+        catalog = self._open().catalog
+        key = catalog.key_of(doc_id)
+        found = catalog.get([key]) if key is not None else {}
+        if key is None or key not in found:
+            raise ArticleNotFoundError(f"No article with id {doc_id!r} in this index.")
+        return found[key]
 
     def similar(self, doc_id: str, *, limit: int = 10) -> SearchResults:
         """Articles most like the one with this id (more like this); its copies left out."""
         if not 1 <= limit <= MAX_LIMIT:
             raise QueryError(f"The limit must be between 1 and {MAX_LIMIT}.")
-        if self._open().article(doc_id) is None:
-            raise ArticleNotFoundError(f"No article with id {doc_id!r} in this index.")
-        return self._open().similar(doc_id, limit)
+        stored = self._stored(doc_id)
+        catalog, engine = self._reader()
+        return searching.similar(catalog, engine, stored, limit)
 
     def explain(self, query: str | None, *, as_of: datetime | None = None) -> str:
         """How a query is understood: its words, phrases, fields, spellings and date bounds."""
@@ -166,11 +203,14 @@ class NewsIndex:
 
     def article(self, doc_id: str) -> Article | None:
         """The stored article with this id (as shown in search hits), or None."""
-        return self._open().article(doc_id)
+        try:
+            return self._stored(doc_id).article
+        except ArticleNotFoundError:
+            return None
 
     def source_bytes(self, doc_id: str) -> bytes:
         """The saved page an article came from, as read from its file (un-gzipped)."""
-        path = self._open().source_path(doc_id)
+        path = self._open().catalog.source_of(doc_id)
         if path is None:
             raise ArticleNotFoundError(f"No article with id {doc_id!r} in this index.")
         from .indexer import read_page_bytes
@@ -187,17 +227,18 @@ class NewsIndex:
         tree = self.aliases.expand(parse_query(query)) if query and query.strip() else None
         if tree is None:
             return [Snippet(p) for p in text.split("\n\n") if p.strip()]
-        return self._open().highlight(tree, text)
+        return searching.highlight(tree, text)
 
     def count(self) -> int:
-        """How many articles the index holds."""
-        return self._open().count()
+        """How many articles searches see: those of the engine's last commit."""
+        _catalog, engine = self._reader()
+        return engine.count() if engine is not None else 0
 
     def close(self) -> None:
         """Release the index files."""
-        if self._engine is not None:
-            self._engine.close()
-            self._engine = None
+        if self._folder is not None:
+            self._folder.close()
+            self._folder = None
 
     def __enter__(self) -> NewsIndex:
         return self

@@ -35,6 +35,7 @@ _DATE_HINT = (
     'date:>2024-06-01 or date:"last week"'
 )
 MAX_QUERY_LENGTH = 2000
+MAX_DEPTH = 32  # nested parentheses; deeper queries are refused before they are parsed
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,28 @@ class _Parser:
         return Not(token.node) if token.negated else token.node
 
 
+def _check_depth(text: str) -> None:
+    """Refuse parentheses nested deeper than MAX_DEPTH (outside quotes), naming the depth."""
+    depth, deepest, quoted, where = 0, 0, False, 0
+    for position, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char == "(":
+            depth += 1
+            if depth > MAX_DEPTH:
+                where = where if deepest else position
+                deepest = max(deepest, depth)
+        elif char == ")":
+            depth = max(0, depth - 1)
+    if deepest:
+        raise QueryError(
+            f"Parentheses are nested {deepest} deep in the query (at most {MAX_DEPTH}); "
+            f"the first one too deep is at character {where + 1}."
+        )
+
+
 def parse_query(text: str | None, *, as_of: datetime | None = None) -> Query:
     """Parse a user's query; an empty query matches every article.
 
@@ -289,6 +312,7 @@ def parse_query(text: str | None, *, as_of: datetime | None = None) -> Query:
     """
     if text is None or not text.strip():
         return MatchAll()
+    _check_depth(text)
     if len(text) > MAX_QUERY_LENGTH:
         raise QueryError(
             f"The query is too long ({len(text)} characters; at most {MAX_QUERY_LENGTH})."

@@ -1,8 +1,8 @@
 """Passages of an article around what the query matched, with the matches marked.
 
-Matches are found with the index's own analyzer, so a highlighted word is exactly a word the
-index matched; a phrase is marked as one span from its first word to its last. Passages never
-run across paragraphs.
+Matches are found with the analysis chain the engines index with, so a highlighted word is
+exactly a word the index matched (a plain word marks every form with its stem); a phrase is
+marked as one span from its first word to its last. Passages never run across paragraphs.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..models import Highlight, Snippet
-from ..query import Phrase, Term
-from .schema import analyzed_tokens
+from .analysis import stem, tokens
+from .models import Highlight, Snippet
+from .query import Phrase, Term
 
 SNIPPET_WIDTH = 240
 _CONTEXT_BEFORE = 70
@@ -21,23 +21,33 @@ _PARAGRAPH = re.compile(r"\n\s*\n")
 
 @dataclass
 class MatchPlan:
-    """The folded words, prefixes and phrases to mark in one field."""
+    """The exact forms, stems, prefixes and phrases to mark in one field."""
 
     terms: set[str] = field(default_factory=set)
+    stems: set[str] = field(default_factory=set)
     prefixes: tuple[str, ...] = ()
     phrases: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.terms or self.prefixes or self.phrases)
+        return bool(self.terms or self.stems or self.prefixes or self.phrases)
+
+    def matches(self, word: str) -> bool:
+        """Whether a single word (an exact form) is marked."""
+        return (
+            word in self.terms
+            or (bool(self.stems) and stem(word) in self.stems)
+            or (bool(self.prefixes) and word.startswith(self.prefixes))
+        )
 
 
 def fold(text: str) -> list[str]:
-    """The index's tokens for a piece of text."""
-    return [token for token, _start, _end in analyzed_tokens(text)]
+    """The exact forms of a piece of text's words."""
+    return [token for token, _start, _end in tokens(text)]
 
 
-def plan_for(leaves: list[Term | Phrase], field_name: str) -> MatchPlan:
-    """What to mark in `field_name` for the positive terms and phrases of a query."""
+def plan_for(leaves: list[Term | Phrase], field_name: str, *, exact: bool = False) -> MatchPlan:
+    """What to mark in `field_name` for the positive terms and phrases of a query; a plain
+    word also marks its other forms unless `exact`."""
     plan = MatchPlan()
     prefixes = []
     for leaf in leaves:
@@ -50,6 +60,8 @@ def plan_for(leaves: list[Term | Phrase], field_name: str) -> MatchPlan:
             prefixes.append(words[0])
         elif len(words) == 1:
             plan.terms.add(words[0])
+            if isinstance(leaf, Term) and not exact:
+                plan.stems.add(stem(words[0]))
         else:
             plan.phrases.append((words, leaf.slop if isinstance(leaf, Phrase) else 0))
     plan.prefixes = tuple(prefixes)
@@ -77,12 +89,12 @@ def _phrase_spans(tokens, words: tuple[str, ...], slop: int) -> list[tuple[int, 
 
 def find_spans(text: str, plan: MatchPlan) -> list[tuple[int, int]]:
     """Character spans of the matches in `text`, sorted and without overlaps."""
-    tokens = analyzed_tokens(text)
+    found = tokens(text)
     spans = []
     for words, slop in plan.phrases:
-        spans.extend(_phrase_spans(tokens, words, slop))
-    for word, start, end in tokens:
-        if word in plan.terms or (plan.prefixes and word.startswith(plan.prefixes)):
+        spans.extend(_phrase_spans(found, words, slop))
+    for word, start, end in found:
+        if plan.matches(word):
             spans.append((start, end))
     spans.sort()
     merged: list[tuple[int, int]] = []

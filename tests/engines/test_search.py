@@ -61,13 +61,13 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory):
+def index(tmp_path_factory, engine_name):
     folder = tmp_path_factory.mktemp("pages")
     for name, headline, published, paragraphs in PAGES:
         write_page(folder, name, headline, paragraphs, published=published)
     index_dir = tmp_path_factory.mktemp("index")
     with NewsIndex(str(index_dir)) as news:
-        report = news.index([str(folder)], jobs=1)
+        report = news.index([str(folder)], jobs=1, engine=engine_name)
         assert report.added == len(PAGES)
         yield news
 

@@ -1,0 +1,213 @@
+"""Writing to an index: batches go to the catalog first and then to the engine.
+
+The recovery rule (see `catalog`): each batch is committed to the catalog with the keys it
+changes listed as pending, then applied to the engine and committed there, then the pending list
+is cleared. A writer that starts with pending keys, or with an engine whose count differs from
+the catalog's, brings the engine back to what the catalog holds before doing anything else.
+Upserts are idempotent by key, so applying a batch twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .catalog import Catalog, SourceState
+from .documents import analysed_texts, document_id, engine_document
+from .duplicates import DuplicateFinder
+from .engines.base import AllNode, Engine, EngineDocument
+from .indexfolder import FOLDER_SETTING, IndexFolder
+from .models import Article
+
+log = logging.getLogger(__name__)
+
+SKETCH_CANDIDATES = 10  # stored bodies compared with a new one's sketch, most values shared first
+REPAIR_CHUNK = 1000
+_ENGINE_FOLDER = re.compile(r"^[a-z]+-\d+$")
+
+
+@dataclass
+class NewArticle:
+    """An extracted article with its analysed text, ready to be stored."""
+
+    state: SourceState
+    article: Article
+    texts: dict[str, str]
+    sketch: tuple[int, ...]
+
+
+class Batch:
+    """Changes gathered between two commits."""
+
+    def __init__(self) -> None:
+        self.articles: list[NewArticle] = []
+        self.failures: list[SourceState] = []
+        self.touched: list[SourceState] = []  # unchanged content, new size or time
+        self.removed: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.articles) + len(self.removed)
+
+    def __bool__(self) -> bool:
+        return bool(self.articles or self.failures or self.touched or self.removed)
+
+
+class IndexWriter:
+    """Commits batches to the catalog and the engine of one index folder, under its lock."""
+
+    def __init__(self, folder: IndexFolder, engine: Engine) -> None:
+        self.folder = folder
+        self.catalog: Catalog = folder.catalog
+        self.engine = engine
+        self.duplicates = DuplicateFinder(
+            lambda sketch: self.catalog.sketch_candidates(sketch, SKETCH_CANDIDATES)
+        )
+
+    # ---- recovery ----
+
+    def recover(self) -> None:
+        """Apply what a killed run left pending, and make the engine hold the catalog's keys."""
+        remove_unused_engine_folders(self.folder)
+        pending = self.catalog.pending()
+        if pending:
+            log.info("applying %d changes a stopped run left pending", len(pending))
+            self._apply(
+                [key for key, op in pending if op == "upsert"],
+                [key for key, op in pending if op == "delete"],
+            )
+        self.engine.refresh()
+        if self.engine.count() != self.catalog.article_count():
+            self.reconcile()
+
+    def reconcile(self) -> None:
+        """Make the engine hold exactly the catalog's articles (after a crash or a restore)."""
+        in_engine = set(self.engine.scan(AllNode()))
+        in_catalog = set(self.catalog.keys())
+        log.info(
+            "engine and catalog differ: %d keys to add, %d to remove",
+            len(in_catalog - in_engine),
+            len(in_engine - in_catalog),
+        )
+        self._apply(sorted(in_catalog - in_engine), sorted(in_engine - in_catalog))
+
+    def _apply(self, upserts: list[int], deletes: list[int]) -> None:
+        for start in range(0, len(upserts), REPAIR_CHUNK):
+            self.engine.upsert(self.stored_documents(upserts[start : start + REPAIR_CHUNK]))
+        self.engine.delete(deletes)
+        self.engine.commit()
+        with self.catalog.transaction():
+            self.catalog.clear_pending()
+            self.catalog.bump_generation()
+
+    def stored_documents(self, keys: Iterable[int]) -> list[EngineDocument]:
+        """Engine documents made again from the document store."""
+        stored = self.catalog.get(keys)
+        documents = []
+        for key, item in stored.items():
+            shared = len(self.catalog.group_members(item.copy_group)) > 1
+            documents.append(
+                engine_document(
+                    key,
+                    item.article,
+                    analysed_texts(item.article),
+                    self.catalog.label_ids,
+                    item.copy_group if shared else None,
+                )
+            )
+        return documents
+
+    # ---- batches ----
+
+    def commit(self, batch: Batch) -> None:
+        """Commit a batch: catalog (with the keys pending), engine, then clear pending."""
+        if not batch:
+            return
+        catalog = self.catalog
+        documents: dict[int, EngineDocument] = {}
+        deleted: list[int] = []
+        with catalog.transaction():
+            groups: set[int] = set()
+            for state in batch.failures:
+                catalog.record_source(state)
+            for state in batch.touched:
+                catalog.record_source(state)
+            for item in batch.articles:
+                source = catalog.record_source(item.state)
+                key = catalog.key_for_source(item.state.path)
+                if key is None:
+                    key = catalog.next_key()
+                else:
+                    groups.update(catalog.groups_of([key]).values())
+                    catalog.clear_sketch(key)  # the old text must not be taken for a copy
+                group = self.duplicates.key_for(key, item.sketch)
+                catalog.put_article(
+                    key, document_id(item.state.path), source, item.article, group, item.sketch
+                )
+                groups.add(group)
+                documents[key] = engine_document(
+                    key, item.article, item.texts, catalog.label_ids, None
+                )
+            for path in batch.removed:
+                key = catalog.key_for_source(path)
+                if key is not None:
+                    groups.update(catalog.groups_of([key]).values())
+                    catalog.remove_article(key)
+                    deleted.append(key)
+                catalog.forget_source(path)
+            self._mark_copies(groups, documents)
+            catalog.add_pending(documents, "upsert")
+            catalog.add_pending(deleted, "delete")
+        self.engine.upsert(documents.values())
+        self.engine.delete(deleted)
+        self.engine.commit()
+        with catalog.transaction():
+            catalog.clear_pending()
+            catalog.bump_generation()
+
+    def _mark_copies(self, groups: set[int], documents: dict[int, EngineDocument]) -> None:
+        """Give every member of the touched stories its copy group (or none, when a story is
+        left with one article), writing again the members this batch did not change."""
+        for group in groups:
+            members = self.catalog.group_members(group)
+            shared = len(members) > 1
+            missing = [key for key in members if key not in documents]
+            for document in self.stored_documents(missing) if missing else ():
+                documents[document.key] = document
+            for key in members:
+                numbers = documents[key].numbers
+                if shared:
+                    numbers["copy_group"] = [group]
+                else:
+                    numbers.pop("copy_group", None)
+
+    def rebuild_engine(self, name: str, batch_size: int, progress=None) -> None:
+        """Build a new engine index from the document store beside the current one and switch
+        to it when done; searches keep using the current one meanwhile."""
+        from .engines import engine_class
+
+        subfolder = self.folder.new_engine_folder(name)
+        target = engine_class(name).create(os.path.join(self.folder.path, subfolder))
+        try:
+            keys = list(self.catalog.keys())
+            for start in range(0, len(keys), batch_size):
+                target.upsert(self.stored_documents(keys[start : start + batch_size]))
+                target.commit()
+                if progress:
+                    progress(min(start + batch_size, len(keys)), len(keys))
+        finally:
+            target.close()
+        self.folder.switch_engine(name, subfolder)
+        self.engine = self.folder.engine()
+
+
+def remove_unused_engine_folders(folder: IndexFolder) -> None:
+    """Delete engine subfolders that a stopped rebuild left behind (under the writer lock)."""
+    current = folder.catalog.setting(FOLDER_SETTING)
+    for name in os.listdir(folder.path):
+        path = os.path.join(folder.path, name)
+        if name != current and _ENGINE_FOLDER.match(name) and os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,250 @@
+"""An index survives `kill -9` of an indexing run, serves searches while another process writes,
+and lets one writer in at a time: on every engine."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from pagemaker import write_page
+
+from searchnews import IndexLockedError, NewsIndex
+from searchnews.catalog import Catalog
+from searchnews.locking import WriterLock
+
+PAGES = 240
+BATCH = 20
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("many")
+    for number in range(PAGES):
+        write_page(
+            folder,
+            f"story-{number:04d}.html",
+            f"Council story number {number}",
+            [
+                f"The council met for meeting {number} and voted on the budget for the "
+                f"district. Item {number} passed after a short debate. " * 2
+            ],
+            published=f"20{10 + number % 15:02d}-0{1 + number % 9}-1{number % 10}",
+        )
+    return folder
+
+
+def index_command(pages, index_dir, engine, *extra):
+    return [
+        sys.executable,
+        "-m",
+        "searchnews",
+        "index",
+        str(pages),
+        "--index",
+        str(index_dir),
+        "--batch",
+        str(BATCH),
+        "--jobs",
+        "1",
+        "--engine",
+        engine,
+        *extra,
+    ]
+
+
+def documents(index_dir) -> tuple[set[tuple[str, str]], int, int]:
+    """The sources the catalog holds, and how many articles the catalog and the engine hold."""
+    catalog = Catalog(str(index_dir))
+    try:
+        sources = {(path, state.content_hash) for path, state in catalog.sources().items()}
+    finally:
+        catalog.close()
+    with NewsIndex(str(index_dir)) as news:
+        return sources, news.count(), news.search(collapse=False).articles
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(pages, tmp_path_factory, engine_name):
+    index_dir = tmp_path_factory.mktemp("whole")
+    subprocess.run(index_command(pages, index_dir, engine_name), check=True, capture_output=True)
+    return documents(index_dir)
+
+
+def test_kill_9_at_random_moments_keeps_the_last_commit(
+    pages, uninterrupted, tmp_path, engine_name
+):
+    index_dir = tmp_path / "ix"
+    generator = random.Random(20240704)
+    seen_counts = []
+    for _attempt in range(4):
+        run = subprocess.Popen(
+            index_command(pages, index_dir, engine_name),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(generator.uniform(0.8, 4.0))
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        if not os.path.isfile(index_dir / "catalog.sqlite"):
+            continue  # killed before the index was first created: nothing to check yet
+        with NewsIndex(str(index_dir)) as news:
+            count = news.count()
+            assert count % BATCH == 0 or count == PAGES  # only whole batches are ever visible
+            if count:
+                assert news.search("council budget").articles == count
+        seen_counts.append(count)
+    # The next run (no waiting: the killed run's lock died with it) completes the work.
+    finished = subprocess.run(
+        index_command(pages, index_dir, engine_name), capture_output=True, text=True
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert documents(index_dir) == uninterrupted
+    assert uninterrupted[1:] == (PAGES, PAGES)
+    assert seen_counts == sorted(seen_counts)  # work already committed is never lost
+
+
+def test_searches_work_while_another_process_writes(pages, tmp_path, engine_name):
+    index_dir = tmp_path / "ix"
+    write_page(tmp_path / "first", "a.html", "Early story about the budget", ["The budget. " * 20])
+    with NewsIndex(str(index_dir)) as news:
+        news.index([str(tmp_path / "first")], jobs=1, engine=engine_name)
+    run = subprocess.Popen(
+        index_command(pages, index_dir, engine_name),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    answers = 0
+    with NewsIndex(str(index_dir)) as news:
+        while run.poll() is None:
+            assert news.search("budget").articles >= 1
+            answers += 1
+            time.sleep(0.05)
+    assert run.returncode == 0, run.stderr.read()
+    assert answers > 0
+    with NewsIndex(str(index_dir)) as news:
+        assert news.count() == PAGES + 1
+
+
+def test_second_writer_waits_then_fails_clearly(tmp_path, engine_name):
+    write_page(tmp_path / "p", "a.html", "A story", ["Some text here. " * 20])
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        news.index([str(tmp_path / "p")], jobs=1, engine=engine_name)
+    holder = WriterLock(str(tmp_path / "ix"))
+    try:
+        started = time.monotonic()
+        with (
+            pytest.raises(IndexLockedError, match=r"waited 1 s"),
+            NewsIndex(str(tmp_path / "ix")) as news,
+        ):
+            news.index([str(tmp_path / "p")], jobs=1, wait=1)
+        assert time.monotonic() - started >= 0.9
+    finally:
+        holder.release()
+
+
+def test_second_writer_gets_in_when_the_first_finishes(tmp_path, engine_name):
+    write_page(tmp_path / "p", "a.html", "A story", ["Some text here. " * 20])
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        news.index([str(tmp_path / "p")], jobs=1, engine=engine_name)
+    holder = WriterLock(str(tmp_path / "ix"))
+    threading.Timer(0.5, holder.release).start()
+    write_page(tmp_path / "p", "b.html", "Another story", ["More text here. " * 20])
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        report = news.index([str(tmp_path / "p")], jobs=1, wait=10)
+        assert report.added == 1 and news.count() == 2
+
+
+def test_cli_lock_message(runner, tmp_path):
+    from searchnews.cli import main
+
+    write_page(tmp_path / "p", "a.html", "A story", ["Some text here. " * 20])
+    runner.invoke(main, ["index", str(tmp_path / "p"), "--index", str(tmp_path / "ix")])
+    holder = WriterLock(str(tmp_path / "ix"))
+    try:
+        result = runner.invoke(
+            main, ["index", str(tmp_path / "p"), "--index", str(tmp_path / "ix"), "--wait", "0.2"]
+        )
+    finally:
+        holder.release()
+    assert result.exit_code == 1
+    assert "Another process is writing to this index (waited 0.2 s)" in result.stderr
+
+
+def test_two_waiting_runs_started_together_end_as_one_run(pages, tmp_path, engine_name):
+    index_dir = tmp_path / "ix"
+    runs = [
+        subprocess.Popen(
+            index_command(pages, index_dir, engine_name, "--wait", "120"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    summaries = sorted(out.split(";")[0] for out, _err in outputs)
+    assert summaries == [
+        f"0 added, 0 updated, {PAGES} unchanged, 0 removed, 0 failed",
+        f"{PAGES} added, 0 updated, 0 unchanged, 0 removed, 0 failed",
+    ]
+    _sources, catalog_count, engine_count = documents(index_dir)
+    assert catalog_count == engine_count == PAGES
+
+
+def test_a_long_lived_reader_sees_exactly_the_last_commit(tmp_path, engine_name):
+    folder = tmp_path / "pages"
+    for number in range(60):
+        write_page(folder, f"p{number:02d}.html", f"Harbour story {number}", [f"Quay {number}. " * 30])
+    index_dir = str(tmp_path / "ix")
+    with NewsIndex(index_dir) as writer_side:
+        writer_side.index([str(folder)], jobs=1, engine=engine_name)
+    with NewsIndex(index_dir) as reader:
+        assert reader.count() == 60 and reader.search("harbour").articles == 60
+        for number in range(20):
+            os.remove(folder / f"p{number:02d}.html")
+        for number in range(20, 28):
+            write_page(folder, f"p{number:02d}.html", f"Rewritten story {number}", ["Ferry. " * 30])
+        with NewsIndex(index_dir) as other:
+            report = other.index([str(folder)], jobs=1, prune=True, commit_every=5)
+        assert (report.removed, report.updated) == (20, 8)
+        assert reader.count() == 40
+        assert reader.search("harbour", collapse=False).articles == 32
+        assert reader.search("rewritten", collapse=False).articles == 8
+        assert reader.search("ferry", collapse=False).articles == 8
+
+
+def test_searches_during_commits_are_answered_or_refused_clearly(pages, tmp_path, engine_name):
+    """A reader that refreshes while another process commits batches gets correct counts
+    (whole batches only), never an error of another kind."""
+    from searchnews.errors import IndexBusyError
+
+    index_dir = tmp_path / "ix"
+    first = ["The budget. " * 20]
+    write_page(tmp_path / "first", "a.html", "Early budget story", first, published="2019-01-01")
+    with NewsIndex(str(index_dir)) as news:
+        news.index([str(tmp_path / "first")], jobs=1, engine=engine_name)
+    run = subprocess.Popen(
+        index_command(pages, index_dir, engine_name),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    seen = []
+    with NewsIndex(str(index_dir)) as news:
+        while run.poll() is None:
+            try:
+                found = news.search("council OR budget", collapse=False, facets=True)
+            except IndexBusyError:
+                continue
+            assert (found.articles - 1) % BATCH == 0 or found.articles == PAGES + 1
+            assert sum(value.count for value in found.facets["month"]) == found.articles
+            seen.append(found.articles)
+    assert run.wait() == 0
+    assert seen == sorted(seen)
