@@ -50,7 +50,9 @@ def stem(form: str) -> str:
 
 def tokens(text: str) -> list[tuple[str, int, int]]:
     """The exact forms of `text`'s words with their character spans."""
-    return [(fold_word(match.group()), match.start(), match.end()) for match in _WORD.finditer(text)]
+    return [
+        (fold_word(match.group()), match.start(), match.end()) for match in _WORD.finditer(text)
+    ]
 
 
 def words(text: str) -> list[str]:

@@ -43,7 +43,9 @@ def analysed_texts(article: Article) -> dict[str, str]:
         "headings_stem": analysis.stemmed_text(headings),
         "body_stem": analysis.stemmed_text(article.body),
         "authors": analysis.values_text(article.authors),
-        "site": analysis.values_text([v for v in (article.site_name, site_from_url(article.url)) if v]),
+        "site": analysis.values_text(
+            [v for v in (article.site_name, site_from_url(article.url)) if v]
+        ),
         "section": analysis.values_text([article.section] if article.section else []),
         "tags": analysis.values_text(article.tags),
         "people": analysis.values_text(article.people),
@@ -100,7 +102,11 @@ def engine_document(
     numbers = date_numbers(article.published)
     numbers.update(_mentions(article.mentioned_dates))
     site = site_label(article)
-    for name, value in (("site", site), ("section", article.section), ("language", article.language)):
+    for name, value in (
+        ("site", site),
+        ("section", article.section),
+        ("language", article.language),
+    ):
         if value:
             numbers[name] = labels(name, [value])
     for kind, attribute in ENTITY_LABELS:

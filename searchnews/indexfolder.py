@@ -36,8 +36,10 @@ def is_old_index(folder: str) -> bool:
 def remove_old_index(folder: str) -> None:
     """Delete the files of an old-storage index (only those), before re-extracting into it."""
     for name in os.listdir(folder):
-        if name.startswith("_searchnews_") or name.endswith((".seg", ".toc")) or name.endswith(
-            ("MAIN_WRITELOCK", ".lock")
+        if (
+            name.startswith("_searchnews_")
+            or name.endswith((".seg", ".toc"))
+            or name.endswith(("MAIN_WRITELOCK", ".lock"))
         ):
             path = os.path.join(folder, name)
             if os.path.isfile(path):

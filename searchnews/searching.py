@@ -142,7 +142,9 @@ def _spellings_found(stored: StoredArticle, leaves) -> list[str]:
     return found
 
 
-def hit_from(stored: StoredArticle, score: float, body: MatchPlan, headline: MatchPlan, snippets: int) -> Hit:
+def hit_from(
+    stored: StoredArticle, score: float, body: MatchPlan, headline: MatchPlan, snippets: int
+) -> Hit:
     """A Hit for a stored article, with its passages and headline marked."""
     article = stored.article
     return Hit(

@@ -260,3 +260,28 @@ def test_copies_indexed_in_a_later_run_join_the_earlier_story(tmp_path):
         assert report.added == 2
         collapsed = news.search(query)
         assert collapsed.total == 1 and collapsed.articles == 3
+
+
+def test_an_index_of_the_old_storage_is_recognised_and_replaced(pages, tmp_path, runner):
+    from searchnews.cli import main
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "_searchnews_3.toc").write_bytes(b"\x80\x04old table of contents")
+    (old / "searchnews_abc.seg").write_bytes(b"segment")
+    result = runner.invoke(main, ["search", "harbour", "--index", str(old)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "searchnews index CORPUS --index" in lines[0]
+    assert "--rebuild --reextract" in lines[0]
+    report, count = index(pages, old, rebuild=True, reextract=True)
+    assert (report.added, count) == (4, 4)
+    assert not (old / "_searchnews_3.toc").exists()
+
+
+def test_a_different_engine_needs_a_rebuild(pages, tmp_path):
+    from searchnews import SearchnewsError
+
+    index(pages, tmp_path / "ix", engine="whoosh")
+    with pytest.raises(SearchnewsError, match="--rebuild --engine tantivy"):
+        index(pages, tmp_path / "ix", engine="tantivy")

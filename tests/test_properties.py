@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searchnews import Article, QueryError, extract_article
-from searchnews import analysis
+from searchnews import Article, QueryError, analysis, extract_article
 from searchnews.query import parse_query
 
 QUERY_PIECES = st.sampled_from(

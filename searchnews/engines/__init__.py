@@ -17,9 +17,7 @@ def engine_class(name: str) -> type[Engine]:
     """The Engine subclass called `name` ("whoosh", "tantivy")."""
     module = _MODULES.get(name)
     if module is None:
-        raise SearchnewsError(
-            f"Unknown engine {name!r}: use one of {', '.join(ENGINE_NAMES)}."
-        )
+        raise SearchnewsError(f"Unknown engine {name!r}: use one of {', '.join(ENGINE_NAMES)}.")
     return import_module(f"{__name__}.{module}").ENGINE
 
 

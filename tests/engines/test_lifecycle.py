@@ -202,7 +202,9 @@ def test_two_waiting_runs_started_together_end_as_one_run(pages, tmp_path, engin
 def test_a_long_lived_reader_sees_exactly_the_last_commit(tmp_path, engine_name):
     folder = tmp_path / "pages"
     for number in range(60):
-        write_page(folder, f"p{number:02d}.html", f"Harbour story {number}", [f"Quay {number}. " * 30])
+        write_page(
+            folder, f"p{number:02d}.html", f"Harbour story {number}", [f"Quay {number}. " * 30]
+        )
     index_dir = str(tmp_path / "ix")
     with NewsIndex(index_dir) as writer_side:
         writer_side.index([str(folder)], jobs=1, engine=engine_name)
@@ -248,3 +250,29 @@ def test_searches_during_commits_are_answered_or_refused_clearly(pages, tmp_path
             seen.append(found.articles)
     assert run.wait() == 0
     assert seen == sorted(seen)
+
+
+@pytest.mark.parametrize("target", ["whoosh", "tantivy"])
+def test_a_rebuild_switches_engines_while_searches_go_on(pages, tmp_path, engine_name, target):
+    index_dir = tmp_path / "ix"
+    subprocess.run(index_command(pages, index_dir, engine_name), check=True, capture_output=True)
+    rebuild = subprocess.Popen(
+        [sys.executable, "-m", "searchnews", "index", str(pages), "--index", str(index_dir),
+         "--rebuild", "--engine", target, "--batch", "50"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    answers = 0
+    with NewsIndex(str(index_dir)) as news:
+        while rebuild.poll() is None:
+            assert news.search("council budget", collapse=False).articles == PAGES
+            answers += 1
+        assert rebuild.returncode == 0, rebuild.stderr.read()
+        assert news.engine_name == target
+        assert news.search("council budget", collapse=False).articles == PAGES
+    assert answers > 0
+    engines = [
+        name for name in os.listdir(index_dir) if name.split("-")[0] in ("whoosh", "tantivy")
+    ]
+    assert len(engines) == 1 and engines[0].startswith(target)

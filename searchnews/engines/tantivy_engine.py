@@ -1,0 +1,521 @@
+"""The search engine on tantivy (the official Python bindings, 0.27).
+
+Texts arrive analysed: text fields use tantivy's built-in "whitespace" tokenizer, which keeps
+tokens as they are (no lower-casing, stemming or length limit) at consecutive positions. Integer
+fields are unsigned, indexed and fast, named `n_<field>` ("site" and "section" are also text
+fields). Ranges and AllNode add no score, a prefix scores its boost, terms and phrases score
+by BM25. tantivy breaks ties by document address: pages are fetched deeper and ties go to the
+smaller key here. A reader is a searcher of a reader with the "manual" reload policy. Deleted
+documents count in tantivy's term statistics (`Searcher.doc_freq`, and `terms_with_prefix`
+without a filter) until a merge drops them: `doc_frequency` counts matches instead, and `terms`
+asks for counts over live documents.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from itertools import combinations, islice
+from math import comb
+
+import tantivy
+from tantivy import FieldType, Occur, Order, Query
+
+from ..errors import EngineError, IndexLockedError
+from .base import (
+    NUMBER_FIELDS,
+    SORTS,
+    TEXT_FIELDS,
+    AllNode,
+    BoolNode,
+    Engine,
+    EngineDocument,
+    Node,
+    NothingNode,
+    PhraseNode,
+    PrefixNode,
+    RangeNode,
+    SearchPage,
+    SearchRequest,
+    TermNode,
+)
+
+KEY = "key"
+TOKENIZER = "whitespace"
+WRITER_HEAP = 100_000_000
+WRITER_THREADS = 2
+# Documents (or keys) per delete-by-query in upsert and delete; keys per query in scan.
+BATCH = 10_000
+SCAN_CHUNK = 20_000
+# The most buckets one tantivy aggregation may return (its default bucket limit).
+MAX_BUCKETS = 65_000
+# Terms a terms aggregation keeps per segment: all of them, so that counts are exact.
+SEGMENT_SIZE = 2**31 - 1
+# A sloppy phrase becomes one exact phrase per placement of its tokens, up to this many.
+MAX_PHRASE_VARIANTS = 128
+# The meta characters of tantivy's regex syntax (regex-syntax's `is_meta_character`).
+_REGEX_META = frozenset("\\.+*?()|[]{}^$#&-~")
+
+Hits = list[tuple[int, float]]
+Counts = list[tuple[int, int]]
+
+
+def number_field(field: str) -> str:
+    """The schema name of an integer field of the contract."""
+    if field not in NUMBER_FIELDS:
+        raise ValueError(f"{field!r} is not an integer field")
+    return f"n_{field}"
+
+
+def _text_field(field: str) -> str:
+    if field not in TEXT_FIELDS:
+        raise ValueError(f"{field!r} is not a text field")
+    return field
+
+
+def build_schema() -> tantivy.Schema:
+    """The schema of every searchnews tantivy index."""
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field(KEY, stored=True, indexed=True, fast=True)
+    for field in TEXT_FIELDS:
+        builder.add_text_field(field, tokenizer_name=TOKENIZER, index_option="position")
+    for field in NUMBER_FIELDS:
+        builder.add_unsigned_field(number_field(field), indexed=True, fast=True)
+    return builder.build()
+
+
+def _sync_folder(folder: str) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+# ---- compiling the query tree ----
+
+
+def _boost(query: Query, boost: float) -> Query:
+    return query if boost == 1.0 else Query.boost_query(query, boost)
+
+
+def _unscored(query: Query) -> Query:
+    return Query.const_score_query(query, 0.0)
+
+
+def _phrase(schema: tantivy.Schema, field: str, tokens: list[str], slop: int) -> Query:
+    # tantivy's own slop also accepts tokens out of order ("b a" for "a b" at slop 2), which
+    # the contract does not: tokens are placed at explicit positions instead.
+    if slop <= 0:
+        return Query.phrase_query(schema, field, tokens)
+    if len(tokens) == 2:
+        # At positions 0 and k with slop s, tantivy accepts the second token 1 + gap positions
+        # after the first for gap in [k - 1 - s, k - 1 + s]: two windows cover gaps 0..slop.
+        windows = [(1 + slop // 2, slop // 2)] + ([(slop + 1, 0)] if slop % 2 else [])
+        variants = [
+            Query.phrase_query(schema, field, [(0, tokens[0]), (at, tokens[1])], slop=width)
+            for at, width in windows
+        ]
+    elif comb(len(tokens) - 1 + slop, len(tokens) - 1) <= MAX_PHRASE_VARIANTS:
+        # Every placement in order of the tokens after the first within the slop.
+        placements = combinations(range(1, len(tokens) + slop), len(tokens) - 1)
+        variants = [
+            Query.phrase_query(schema, field, list(zip((0, *rest), tokens, strict=True)))
+            for rest in placements
+        ]
+    else:
+        # Too many placements to list: tantivy's slop, which may also match reordered tokens.
+        return Query.phrase_query(schema, field, tokens, slop=slop)
+    return variants[0] if len(variants) == 1 else Query.disjunction_max_query(variants)
+
+
+def _range(schema: tantivy.Schema, node: RangeNode) -> Query:
+    field = number_field(node.field)
+    low = node.low if node.low is not None and node.low > 0 else None
+    high = node.high
+    if high is not None and (high < 0 or (low is not None and low > high)):
+        return Query.empty_query()
+    if low is None and high is None:
+        return _unscored(Query.exists_query(field))
+    return _unscored(Query.range_query(schema, field, FieldType.Unsigned, low, high))
+
+
+def compile_node(schema: tantivy.Schema, node: Node) -> Query:
+    """The tantivy Query of an engine query tree (ValueError for unknown fields)."""
+    if isinstance(node, TermNode):
+        term = Query.term_query(schema, _text_field(node.field), node.token, index_option="freq")
+        return _boost(term, node.boost)
+    if isinstance(node, PrefixNode):
+        escaped = "".join(f"\\{c}" if c in _REGEX_META else c for c in node.prefix)
+        prefix = Query.regex_query(schema, _text_field(node.field), escaped + ".*")
+        return _boost(prefix, node.boost)
+    if isinstance(node, PhraseNode):
+        field, tokens = _text_field(node.field), list(node.tokens)
+        if len(tokens) <= 1:
+            single = TermNode(field, tokens[0], node.boost) if tokens else NothingNode()
+            return compile_node(schema, single)
+        return _boost(_phrase(schema, field, tokens, node.slop), node.boost)
+    if isinstance(node, RangeNode):
+        return _range(schema, node)
+    if isinstance(node, AllNode):
+        return _unscored(Query.all_query())
+    if isinstance(node, NothingNode):
+        return Query.empty_query()
+    if isinstance(node, BoolNode):
+        if not node.must and not node.should:
+            return Query.empty_query()
+        clauses = [(Occur.Must, compile_node(schema, item)) for item in node.must]
+        clauses += [(Occur.Should, compile_node(schema, item)) for item in node.should]
+        clauses += [(Occur.MustNot, compile_node(schema, item)) for item in node.must_not]
+        return Query.boolean_query(clauses)
+    raise TypeError(f"unknown query node {node!r}")
+
+
+def _unscored_node(node: Node) -> bool:
+    if isinstance(node, BoolNode):
+        return all(_unscored_node(item) for item in node.must + node.should)
+    return isinstance(node, RangeNode | AllNode | NothingNode)
+
+
+def constant_score(node: Node) -> bool:
+    """Whether every match of `node` gets the same score (False when unsure)."""
+    if isinstance(node, TermNode | PhraseNode):
+        return False
+    if not isinstance(node, BoolNode):
+        return True
+    if node.must:
+        return all(map(constant_score, node.must)) and all(map(_unscored_node, node.should))
+    if all(map(_unscored_node, node.should)):
+        return True
+    return len(node.should) == 1 and constant_score(node.should[0])
+
+
+# ---- pages and counts over one searcher ----
+
+
+class _View:
+    """Searches over one searcher (one point in time)."""
+
+    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema) -> None:
+        self.searcher = searcher
+        self.schema = schema
+
+    def by_key(self, query: Query, limit: int, offset: int = 0, order=Order.Asc) -> list[int]:
+        """Keys of matches in key order, unscored."""
+        found = self.searcher.search(
+            query, limit, count=False, order_by_field=KEY, order=order, offset=offset
+        )
+        return [key for key, _address in found.hits]
+
+    def relevance_page(self, query: Query, node: Node, offset: int, limit: int) -> tuple[Hits, int]:
+        wanted = offset + limit
+        constant = constant_score(node)
+        fetch = 1 if constant or limit == 0 else wanted + max(16, wanted // 2)
+        result = self.searcher.search(query, fetch, count=True)
+        hits, total = result.hits, result.count
+        if limit == 0 or offset >= total:
+            return [], total
+        if constant:
+            return [(key, hits[0][0]) for key in self.by_key(query, limit, offset)], total
+        # Every match scoring above the last hit is among the hits: the ties at the end of
+        # the page are all there once the last hit scores below the page's last one.
+        while len(hits) == fetch and hits[-1][0] >= hits[wanted - 1][0]:
+            fetch *= 4
+            hits = self.searcher.search(query, fetch, count=False).hits
+        keys = self.searcher.fast_field_values(KEY, [address for _score, address in hits])
+        ranked = [(key, score) for key, (score, _address) in zip(keys, hits, strict=True)]
+        ranked.sort(key=lambda hit: (-hit[1], hit[0]))
+        return ranked[offset:wanted], total
+
+    def date_page(self, query: Query, sort: str, offset: int, limit: int) -> tuple[Hits, int]:
+        field, wanted = number_field(sort), offset + limit
+        order, sign = (Order.Desc, -1) if sort == "newest" else (Order.Asc, 1)
+        result = self.searcher.search(
+            query, max(wanted, 1), count=True, order_by_field=field, order=order
+        )
+        if limit == 0 or not result.hits:
+            return [], result.count
+
+        def rank(value: int | None) -> tuple[int, int]:
+            # tantivy puts documents without a value last in both orders; so does this.
+            return (1, 0) if value is None else (0, sign * value)
+
+        values = [value for value, _address in result.hits]
+        keys = self.searcher.fast_field_values(KEY, [address for _, address in result.hits])
+        found = [(rank(value), key, value) for value, key in zip(values, keys, strict=True)]
+        if len(found) == wanted:
+            # The first `wanted` values are right, not which of the documents tied at the
+            # last value made it: take the ties again, by smaller key.
+            last, _key, value = max(found)
+            found = [item for item in found if item[0] < last]
+            if value is None:
+                same = (Occur.MustNot, Query.exists_query(field))
+            else:
+                exact = Query.range_query(self.schema, field, FieldType.Unsigned, value, value)
+                same = (Occur.Must, _unscored(exact))
+            ties = Query.boolean_query([(Occur.Must, query), same])
+            found += [(last, key, value) for key in self.by_key(ties, wanted - len(found))]
+        found.sort()
+        return [(key, 0.0) for _rank, key, _value in found[offset:wanted]], result.count
+
+    def facet(self, query: Query, field: str, limit: int | None) -> Counts:
+        field = number_field(field)
+        if limit is not None and limit <= 0:
+            return []
+        size = MAX_BUCKETS if limit is None else min(MAX_BUCKETS, 2 * limit + 10)
+        while True:
+            request = {"terms": {"field": field, "size": size, "segment_size": SEGMENT_SIZE}}
+            answer = self.searcher.aggregate(query, {"f": request})["f"]
+            counts = [(int(b["key"]), int(b["doc_count"])) for b in answer["buckets"]]
+            counts.sort(key=lambda item: (-item[1], item[0]))
+            # Values left out count at most as much as the last one returned: when that is
+            # less than the count at the limit, no tie at the limit was left out.
+            complete = not answer.get("sum_other_doc_count")
+            if complete or (limit is not None and counts[-1][1] < counts[limit - 1][1]):
+                return counts[:limit]
+            if size >= MAX_BUCKETS:
+                break
+            size = min(MAX_BUCKETS, size * 4)
+        counts = self.all_counts(query, field)
+        counts.sort(key=lambda item: (-item[1], item[0]))
+        return counts[:limit]
+
+    def all_counts(self, query: Query, field: str) -> Counts:
+        """Every value's count, by histograms over ranges of values few enough for one."""
+        stats = self.searcher.aggregate(query, {"s": {"stats": {"field": field}}})["s"]
+        if stats["min"] is None:
+            return []
+        counts: Counts = []
+        ranges = [(int(stats["min"]), int(stats["max"]))]
+        while ranges:
+            low, high = ranges.pop()
+            bounds = {"min": low, "max": high}
+            request = {"field": field, "interval": 1, "min_doc_count": 1, "hard_bounds": bounds}
+            try:
+                answer = self.searcher.aggregate(query, {"h": {"histogram": request}})["h"]
+            except ValueError as exc:
+                if "bucket limit" not in str(exc) or low == high:
+                    raise
+                ranges += [(low, (low + high) // 2), ((low + high) // 2 + 1, high)]
+                continue
+            counts += [(int(b["key"]), int(b["doc_count"])) for b in answer["buckets"]]
+        return counts
+
+    def scan(self, query: Query) -> Iterator[int]:
+        first, last = self.by_key(query, 1), self.by_key(query, 1, order=Order.Desc)
+        low, width = (first[0] if first else 1), SCAN_CHUNK
+        # Keys are unique, so a range of `width` keys holds at most `width` matches; ranges
+        # widen while they hold few matches and narrow when one might hold more than a chunk.
+        while last and low <= last[0]:
+            high = min(low + width - 1, last[0])
+            keys = Query.range_query(
+                self.schema, KEY, FieldType.Unsigned, low, high, use_inverted_index=True
+            )
+            found = self.by_key(
+                Query.boolean_query([(Occur.Must, query), (Occur.Must, keys)]), SCAN_CHUNK
+            )
+            if len(found) >= SCAN_CHUNK and width > SCAN_CHUNK:
+                width = max(SCAN_CHUNK, width // 2)
+                continue
+            yield from found
+            low = high + 1
+            if len(found) < SCAN_CHUNK // 4:
+                width *= 2
+
+
+# ---- the engine ----
+
+
+def _chunks(items: Iterable, size: int = BATCH) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _document(document: EngineDocument) -> tantivy.Document:
+    made = tantivy.Document()
+    made.add_unsigned(KEY, document.key)
+    for field, text in document.texts.items():
+        if text:
+            made.add_text(_text_field(field), text)
+    for field, values in document.numbers.items():
+        name = number_field(field)
+        # Once per distinct value, so that facets count a document once per value.
+        for value in sorted(set(values)):
+            made.add_unsigned(name, value)
+    return made
+
+
+class TantivyEngine(Engine):
+    """A searchnews index in tantivy: one folder, one writer at a time, point-in-time readers."""
+
+    name = "tantivy"
+
+    def __init__(self, folder: str, index: tantivy.Index) -> None:
+        self.folder = folder
+        self.index: tantivy.Index | None = index
+        self.schema = index.schema
+        self.writer: tantivy.IndexWriter | None = None
+        index.config_reader(reload_policy="manual")
+        self.view: _View | None = _View(index.searcher(), self.schema)
+
+    @classmethod
+    def create(cls, folder: str) -> TantivyEngine:
+        """Make an empty index in `folder` (created if missing)."""
+        folder = os.path.abspath(folder)
+        os.makedirs(folder, exist_ok=True)
+        if tantivy.Index.exists(folder):
+            raise EngineError(f"{folder} already holds a search index: not replacing it.")
+        try:
+            index = tantivy.Index(build_schema(), path=folder, reuse=False)
+        except ValueError as exc:
+            raise EngineError(f"Could not make a search index in {folder}: {exc}") from exc
+        _sync_folder(folder)
+        _sync_folder(os.path.dirname(folder))
+        return cls(folder, index)
+
+    @classmethod
+    def open(cls, folder: str) -> TantivyEngine:
+        """Open the index in `folder`; raises EngineError when there is none."""
+        folder = os.path.abspath(folder)
+        if not os.path.isdir(folder) or not tantivy.Index.exists(folder):
+            raise EngineError(f"No search index in {folder}: build one with `searchnews index`.")
+        problem = None
+        try:
+            if not tantivy.Index.is_compatible(folder):
+                problem = "was written by an incompatible version of tantivy"
+            elif (index := tantivy.Index.open(folder)).schema != build_schema():
+                problem = "has other fields than this version of searchnews expects"
+        except ValueError as exc:
+            problem = f"cannot be read ({exc})"
+        if problem is not None:
+            raise EngineError(
+                f"The search index in {folder} {problem}: rebuild it with "
+                "`searchnews index --rebuild`."
+            )
+        return cls(folder, index)
+
+    def _open(self) -> tuple[tantivy.Index, _View]:
+        if self.view is None or self.index is None:
+            raise EngineError(f"The search index in {self.folder} is closed.")
+        return self.index, self.view
+
+    # -- writing --
+
+    def _writer(self) -> tantivy.IndexWriter:
+        if self.writer is None:
+            try:
+                self.writer = self._open()[0].writer(WRITER_HEAP, WRITER_THREADS)
+            except ValueError as exc:
+                if "LockBusy" in str(exc):
+                    raise IndexLockedError(
+                        f"Another process is writing to the search index in {self.folder}."
+                    ) from exc
+                raise EngineError(f"Cannot write to the index in {self.folder}: {exc}") from exc
+        return self.writer
+
+    def _delete_keys(self, writer: tantivy.IndexWriter, keys: list[int]) -> None:
+        # delete_documents_by_term makes a signed term of a Python int, which matches nothing
+        # in an unsigned field: a term set query takes the key field's type from the schema.
+        writer.delete_documents_by_query(Query.term_set_query(self.schema, KEY, keys))
+
+    def upsert(self, documents: Iterable[EngineDocument]) -> None:
+        """Add documents, replacing any with the same key (staged until `commit`)."""
+        for chunk in _chunks(documents):
+            batch = {document.key: _document(document) for document in chunk}
+            writer = self._writer()
+            # A delete applies to the documents added before it, committed or not.
+            self._delete_keys(writer, list(batch))
+            for made in batch.values():
+                writer.add_document(made)
+
+    def delete(self, keys: Iterable[int]) -> None:
+        """Remove the documents with these keys, if present (staged until `commit`)."""
+        for chunk in _chunks(keys):
+            self._delete_keys(self._writer(), chunk)
+
+    def commit(self) -> None:
+        """Make staged changes durable (files and folder synced) and visible on `refresh`."""
+        writer, self.writer = self.writer, None
+        if writer is None:
+            return
+        try:
+            writer.commit()
+            # tantivy 0.27 fsyncs each segment file as it finishes it and the folder before it
+            # writes meta.json, which it writes to a temporary file, fsyncs and renames over
+            # the old one, without syncing the folder after the rename (save_metas in
+            # src/indexer/segment_updater.rs, atomic_write and sync_directory in
+            # src/directory/mmap_directory/mod.rs): the rename is made durable here.
+            _sync_folder(self.folder)
+            # Dropping a writer abandons its merges, and the writer is dropped after every
+            # commit to let go of tantivy's lock: wait for the merges this commit started.
+            writer.wait_merging_threads()
+            _sync_folder(self.folder)
+        except ValueError as exc:
+            raise EngineError(f"Could not commit to the index in {self.folder}: {exc}") from exc
+
+    def rollback(self) -> None:
+        """Drop staged changes."""
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer.rollback()
+            # Releases the writer (and tantivy's lock) now rather than when it is collected.
+            writer.wait_merging_threads()
+
+    # -- reading --
+
+    def refresh(self) -> None:
+        """Make this reader see exactly the last commit (a no-op when nothing changed)."""
+        index = self._open()[0]
+        index.reload()
+        self.view = _View(index.searcher(), self.schema)
+
+    def search(self, request: SearchRequest) -> SearchPage:
+        """One page of matches as of the last `refresh`."""
+        if request.sort not in SORTS:
+            raise ValueError(f"unknown sort {request.sort!r}: use one of {', '.join(SORTS)}")
+        if request.offset < 0 or request.limit < 0:
+            raise ValueError("offset and limit must not be negative")
+        view, query = self._open()[1], compile_node(self.schema, request.query)
+        if request.sort == "relevance":
+            hits, total = view.relevance_page(query, request.query, request.offset, request.limit)
+        else:
+            hits, total = view.date_page(query, request.sort, request.offset, request.limit)
+        facets = {field: view.facet(query, field, limit) for field, limit in request.facets}
+        return SearchPage(hits, total, facets)
+
+    def scan(self, query: Node) -> Iterator[int]:
+        """Every matching key, in no particular order, without scoring."""
+        return self._open()[1].scan(compile_node(self.schema, query))
+
+    def count(self) -> int:
+        """How many documents the index holds as of the last `refresh`."""
+        return self._open()[1].searcher.num_docs
+
+    def doc_frequency(self, field: str, token: str) -> int:
+        """How many documents hold `token` in the text field `field`."""
+        term = Query.term_query(self.schema, _text_field(field), token, index_option="basic")
+        return self._open()[1].searcher.search(term, 1, count=True, order_by_field=KEY).count
+
+    def terms(self, field: str, prefix: str, limit: int = 100) -> list[tuple[str, int]]:
+        """Tokens of a text field that start with `prefix`, in token order, with their
+        document frequencies."""
+        searcher = self._open()[1].searcher
+        if limit <= 0:
+            return []
+        # Most frequent first; with a filter, counts are of live documents only.
+        found = searcher.terms_with_prefix(
+            _text_field(field), prefix, filter_query=Query.all_query()
+        )
+        return sorted((token, count) for token, count in found if count)[:limit]
+
+    def close(self) -> None:
+        """Release files, readers and any writer (staged changes are dropped)."""
+        if self.index is None:
+            return
+        self.rollback()
+        self.view = None
+        self.index = None
+
+
+ENGINE = TantivyEngine

@@ -1,0 +1,529 @@
+"""The search engine on Whoosh (Whoosh-Reloaded 2.7.5), searchnews' default engine.
+
+How the contract maps onto Whoosh:
+
+* the schema and the durable storage are in `whoosh_storage`; every pickle Whoosh loads goes
+  through `safe_pickle` (installed when this module is imported);
+* `compile_node` turns a query tree into whoosh.query objects: it defines what a tree matches
+  and how it scores (Whoosh's BM25F; ranges and match-alls score 0, prefixes their boost);
+* a search evaluates the tree per segment with numpy (`whoosh_storage.Segment`), from what
+  Whoosh's readers and matchers return, to the same matches and scores: totals must be exact,
+  so every match is visited once anyway, and numpy then counts facets and picks a page
+  without a Python loop per match;
+* ties go to the smaller key in every order; date orders read the `newest` / `oldest` columns;
+* a reader is one Whoosh searcher; `refresh` replaces it with a new one, never with
+  `Searcher.refresh()` or `reader(reuse=...)`, which in 2.7.5 keep the old reader's segments.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.index import EmptyIndexError, LockError
+from whoosh.matching import WrappingMatcher
+
+from ..errors import EngineError, IndexBusyError, IndexLockedError, SearchnewsError
+from . import safe_pickle
+from .base import (
+    MULTI_NUMBER_FIELDS,
+    NUMBER_FIELDS,
+    SORTS,
+    TEXT_FIELDS,
+    AllNode,
+    BoolNode,
+    Engine,
+    EngineDocument,
+    Node,
+    NothingNode,
+    PhraseNode,
+    PrefixNode,
+    RangeNode,
+    SearchPage,
+    SearchRequest,
+    TermNode,
+)
+from .whoosh_storage import (
+    ABSENT,
+    KEY,
+    DurableStorage,
+    Result,
+    Segment,
+    SlopPhrase,
+    build_schema,
+    check_schema,
+    document_fields,
+    number_field,
+    sync_path,
+    values_field,
+)
+
+safe_pickle.install()
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+_OPEN_ATTEMPTS = 5
+_RECENT = 16  # match sets kept per view
+
+
+# ---- query compilation ----
+
+
+class _ConstantScoreMatcher(WrappingMatcher):
+    """Matches like its child with one score, and never lets a parent skip on its account."""
+
+    def __init__(self, child: Any, boost: float = 0.0) -> None:
+        super().__init__(child, boost=boost)
+
+    def replace(self, minquality: float = 0) -> Any:
+        replaced = self.child.replace(0)
+        return self if replaced is self.child else _ConstantScoreMatcher(replaced, self.boost)
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        return self.boost
+
+    def block_quality(self) -> float:
+        return self.boost
+
+    def skip_to_quality(self, minquality: float) -> int:
+        return 0
+
+    def weight(self) -> float:
+        return self.boost
+
+    def score(self) -> float:
+        return self.boost
+
+
+class _ConstantScore(wq.WrappingQuery):
+    """Its child's matches, each with the score `score`."""
+
+    def __init__(self, child: wq.Query, score: float = 0.0) -> None:
+        super().__init__(child)
+        self.score = score
+
+    def apply(self, fn: Callable[[wq.Query], wq.Query]) -> wq.Query:
+        return _ConstantScore(fn(self.child), self.score)
+
+    def with_boost(self, boost: float) -> wq.Query:
+        return _ConstantScore(self.child, self.score * boost)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return _ConstantScoreMatcher(self.child.matcher(searcher, context), self.score)
+
+
+def _text_field(field: str) -> str:
+    if field not in TEXT_FIELDS:
+        raise ValueError(f"{field!r} is not a text field")
+    return field
+
+
+def _boosted(make: Callable[[float], wq.Query], boost: float) -> wq.Query:
+    # Whoosh divides by a boost when it skips blocks: a boost of 0 or less scores 0 instead.
+    return make(boost) if boost > 0 else _ConstantScore(make(1.0))
+
+
+def _range(node: RangeNode) -> wq.Query:
+    if node.field not in NUMBER_FIELDS:
+        raise ValueError(f"{node.field!r} is not an integer field")
+    low = node.low if node.low is not None and node.low > 0 else None
+    high = node.high if node.high is not None and node.high < ABSENT else None
+    if (node.high is not None and node.high < 0) or (low is not None and low >= ABSENT):
+        return wq.NullQuery
+    if low is not None and high is not None and low > high:
+        return wq.NullQuery
+    return _ConstantScore(wq.NumericRange(number_field(node.field), low, high))
+
+
+def _either(queries: list[wq.Query]) -> wq.Query:
+    return queries[0] if len(queries) == 1 else wq.Or(queries)
+
+
+def compile_node(node: Node) -> wq.Query:
+    """The whoosh.query equivalent of an engine query tree (ValueError for unknown fields)."""
+    if isinstance(node, TermNode):
+        field = _text_field(node.field)
+        return _boosted(lambda b: wq.Term(field, node.token, boost=b), node.boost)
+    if isinstance(node, PrefixNode):
+        field = _text_field(node.field)
+        return _ConstantScore(wq.Prefix(field, node.prefix), max(node.boost, 0.0))
+    if isinstance(node, PhraseNode):
+        field, tokens = _text_field(node.field), list(node.tokens)
+        if not tokens:
+            return wq.NullQuery
+        if len(tokens) == 1:
+            return _boosted(lambda b: wq.Term(field, tokens[0], boost=b), node.boost)
+        slop = max(node.slop, 0) + 1
+        return _boosted(lambda b: SlopPhrase(field, tokens, slop=slop, boost=b), node.boost)
+    if isinstance(node, RangeNode):
+        return _range(node)
+    if isinstance(node, AllNode):
+        return _ConstantScore(wq.Every())
+    if isinstance(node, NothingNode):
+        return wq.NullQuery
+    if isinstance(node, BoolNode):
+        must = [compile_node(item) for item in node.must]
+        should = [compile_node(item) for item in node.should]
+        must_not = [compile_node(item) for item in node.must_not]
+        if must:
+            compiled = must[0] if len(must) == 1 else wq.And(must)
+            if should:
+                compiled = wq.AndMaybe(compiled, _either(should))
+        elif should:
+            compiled = _either(should)
+        else:
+            return wq.NullQuery
+        return wq.AndNot(compiled, _either(must_not)) if must_not else compiled
+    raise TypeError(f"unknown query node {node!r}")
+
+
+class _View:
+    """One point-in-time Whoosh searcher, with what has been read and computed for it."""
+
+    def __init__(self, searcher: Any, cache: dict) -> None:
+        self.searcher = searcher
+        self.size = searcher.doc_count_all()
+        self.leaves = []
+        if self.size:
+            self.leaves = [Segment(leaf, at, cache) for leaf, at in searcher.leaf_searchers()]
+        self.offsets = np.array([leaf.offset for leaf in self.leaves], dtype=np.int64)
+        self.columns: dict[str, np.ndarray] = {}
+        self.coded: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
+        # Recent match sets: the next page of a query, or its facets, come from here.
+        self.recent: OrderedDict[tuple[Node, bool], Result] = OrderedDict()
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    def matches(self, node: Node, scored: bool) -> Result:
+        """Global docnums (sorted) of the live documents matching `node`, with scores."""
+        try:
+            hash(node)
+        except TypeError:  # a tree built with lists: evaluated, not kept
+            return self._evaluate(node, scored)
+        for entry in ((node, scored), (node, True)):
+            if entry in self.recent:
+                self.recent.move_to_end(entry)
+                ids, scores = self.recent[entry]
+                return ids, (scores if scored else None)
+        self.recent[(node, scored)] = found = self._evaluate(node, scored)
+        if len(self.recent) > _RECENT:
+            self.recent.popitem(last=False)
+        return found
+
+    def _evaluate(self, node: Node, scored: bool) -> Result:
+        parts = [(leaf, leaf.evaluate(node, scored)) for leaf in self.leaves]
+        ids = np.concatenate([found + leaf.offset for leaf, (found, _) in parts] or [_EMPTY])
+        scores = np.concatenate([s for _, (_, s) in parts] or [np.zeros(0)]) if scored else None
+        return ids, scores
+
+    def column(self, field: str) -> np.ndarray:
+        """A single-valued column over every docnum (uint64, ABSENT where none)."""
+        if field not in self.columns:
+            parts = [leaf.numbers(field) for leaf in self.leaves]
+            self.columns[field] = np.concatenate(parts or [np.zeros(0, np.uint64)])
+        return self.columns[field]
+
+    def keys(self, docnums: np.ndarray) -> np.ndarray:
+        """The keys of some documents: a page's worth is looked up, more read as a column."""
+        if KEY in self.columns or len(docnums) * 32 > self.size:
+            return self.column(KEY)[docnums]
+        which = np.searchsorted(self.offsets, docnums, side="right") - 1
+        return np.array(
+            [
+                self.leaves[leaf].key(docnum - self.leaves[leaf].offset)
+                for docnum, leaf in zip(docnums.tolist(), which.tolist(), strict=True)
+            ],
+            dtype=np.uint64,
+        )
+
+    def _coded(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(distinct values, code of each entry, docnum of each entry or None: one per doc)."""
+        if name not in self.coded:
+            owners = None
+            if name in MULTI_NUMBER_FIELDS:
+                lists = [leaf.value_lists(values_field(name)) for leaf in self.leaves]
+                owners = np.concatenate(
+                    [docs + leaf.offset for leaf, (docs, _) in zip(self.leaves, lists, strict=True)]
+                    or [_EMPTY]
+                )
+                values = np.concatenate([v for _, v in lists] or [np.zeros(0, np.uint64)])
+            else:
+                values = self.column(number_field(name))
+            distinct, codes = np.unique(values, return_inverse=True)
+            self.coded[name] = (distinct, codes.reshape(-1), owners)
+        return self.coded[name]
+
+    def facet(self, name: str, ids: np.ndarray, limit: int | None) -> list[tuple[int, int]]:
+        """Counts of `name`'s values over the documents `ids`: most first, then smaller value."""
+        distinct, codes, owners = self._coded(name)
+        if owners is None:
+            counts = np.bincount(codes[ids], minlength=len(distinct))
+        else:
+            matched = np.zeros(self.size, dtype=bool)
+            matched[ids] = True
+            counts = np.bincount(codes[matched[owners]], minlength=len(distinct))
+        if len(distinct) and distinct[-1] == ABSENT:
+            counts[-1] = 0
+        present = np.flatnonzero(counts)
+        # Distinct values are sorted: among equal counts the smaller index is the smaller value.
+        order = present[np.lexsort((present, -counts[present]))]
+        if limit is not None:
+            order = order[: max(limit, 0)]
+        return list(zip(distinct[order].tolist(), counts[order].tolist(), strict=True))
+
+    def page(self, ids: np.ndarray, primary: np.ndarray, offset: int, limit: int) -> tuple:
+        """Positions into `ids` of one page in `primary` order (ascending), ties by smaller
+        key, and the keys of that page."""
+        end = offset + limit
+        chosen = np.arange(len(ids))
+        if end < len(ids):
+            # Only the first `end` can make the page, with every tie of the last of them.
+            chosen = np.flatnonzero(primary <= np.partition(primary, end - 1)[end - 1])
+        keys = self.keys(ids[chosen])
+        order = np.lexsort((keys, primary[chosen]))[offset:end]
+        return chosen[order], keys[order]
+
+    def relevance_page(self, ids: np.ndarray, scores: np.ndarray, offset: int, limit: int):
+        at, keys = self.page(ids, -scores, offset, limit)
+        return list(zip(keys.tolist(), scores[at].tolist(), strict=True))
+
+    def date_page(self, ids: np.ndarray, sort: str, offset: int, limit: int):
+        primary = self.column(number_field(sort))[ids]
+        if sort == "newest":
+            # Reversed below ABSENT, which stays last: undated last in both orders.
+            primary = np.where(primary == ABSENT, primary, np.uint64(ABSENT - 1) - primary)
+        _, keys = self.page(ids, primary, offset, limit)
+        return [(key, 0.0) for key in keys.tolist()]
+
+
+# ---- the engine ----
+
+
+@contextmanager
+def _reading(folder: str) -> Iterator[None]:
+    """Errors from Whoosh's files become EngineError (ours pass through)."""
+    try:
+        yield
+    except SearchnewsError:
+        raise
+    except Exception as exc:
+        raise EngineError(
+            f"The search index in {folder} could not be read ({type(exc).__name__}: {exc}). "
+            "Rebuild the index from the catalog."
+        ) from exc
+
+
+def _retrying(folder: str, open_: Callable[[], Any]) -> Any:
+    """`open_()`, tried again when a file it needs was just deleted.
+
+    A commit deletes the files of older generations after it renames its TOC into place: a
+    reader that read the older TOC can miss a file, and the next attempt reads the new TOC.
+    """
+    for attempt in range(_OPEN_ATTEMPTS):
+        try:
+            with _reading(folder):
+                return open_()
+        except EngineError as exc:
+            if not isinstance(exc.__cause__, FileNotFoundError):
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise IndexBusyError(f"The index in {folder} is changing; try again.")
+
+
+class WhooshEngine(Engine):
+    """A searchnews index in Whoosh: one folder, one writer at a time, point-in-time readers."""
+
+    name = "whoosh"
+
+    def __init__(self, folder: str, index: Any, storage: DurableStorage) -> None:
+        self.folder = folder
+        self.index = index
+        self.storage = storage
+        self.writer: Any = None
+        # key -> add_document fields, or None for a deletion: Whoosh cannot replace or delete
+        # a document added by a writer that has not committed yet, so changes wait here.
+        self.staged: dict[int, dict[str, Any] | None] = {}
+        self.segment_cache: dict[tuple[str, str, str], Any] = {}
+        self.view = _View(self._new_searcher(), self.segment_cache)
+
+    @classmethod
+    def create(cls, folder: str) -> WhooshEngine:
+        """Make an empty index in `folder` (created if missing)."""
+        folder = os.path.abspath(folder)
+        os.makedirs(folder, exist_ok=True)
+        sync_path(os.path.dirname(folder))
+        storage = DurableStorage(folder)
+        with _reading(folder):
+            index = storage.create_index(build_schema())
+            return cls(folder, index, storage)
+
+    @classmethod
+    def open(cls, folder: str) -> WhooshEngine:
+        """Open the index in `folder`; raises EngineError when there is none."""
+        folder = os.path.abspath(folder)
+        missing = EngineError(f"No search index in {folder}: build one with `searchnews index`.")
+        if not os.path.isdir(folder):
+            raise missing
+        storage = DurableStorage(folder)
+        try:
+            index = _retrying(folder, storage.open_index)
+        except EngineError as exc:
+            if isinstance(exc.__cause__, EmptyIndexError):
+                raise missing from None
+            raise
+        with _reading(folder):
+            check_schema(index.schema, folder)
+        return cls(folder, index, storage)
+
+    # -- writing --
+
+    def _writer(self) -> Any:
+        if self.writer is None:
+            try:
+                self.writer = self.index.writer()
+            except LockError:
+                raise IndexLockedError(
+                    f"Another process is writing to the index in {self.folder}."
+                ) from None
+        return self.writer
+
+    def upsert(self, documents: Iterable[EngineDocument]) -> None:
+        """Add documents, replacing any with the same key (staged until `commit`)."""
+        prepared = [document_fields(doc) for doc in documents]
+        self._writer()
+        for fields in prepared:
+            self.staged[fields[KEY]] = fields
+
+    def delete(self, keys: Iterable[int]) -> None:
+        """Remove the documents with these keys, if present (staged until `commit`)."""
+        keys = [int(key) for key in keys]
+        self._writer()
+        for key in keys:
+            self.staged[key] = None
+
+    def commit(self) -> None:
+        """Make staged changes durable (files and folder synced) and visible on `refresh`."""
+        if self.writer is None:
+            return
+        writer, self.writer = self.writer, None
+        staged, self.staged = self.staged, {}
+        try:
+            for key, fields in staged.items():
+                writer.delete_by_term(KEY, key)
+                if fields is not None:
+                    writer.add_document(**fields)
+            writer.commit()
+        except BaseException:
+            if not writer.is_closed:
+                writer.cancel()
+            raise
+        self.storage.sync_folder()
+
+    def rollback(self) -> None:
+        """Drop staged changes."""
+        writer, self.writer = self.writer, None
+        self.staged = {}
+        if writer is not None and not writer.is_closed:
+            writer.cancel()
+
+    # -- reading --
+
+    def _new_searcher(self) -> Any:
+        return _retrying(self.folder, lambda: self.index.searcher(weighting=scoring.BM25F()))
+
+    def refresh(self) -> None:
+        """Make this reader see exactly the last commit (a no-op when nothing changed)."""
+        with _reading(self.folder):
+            if self.view.searcher.up_to_date():
+                return
+        old, self.view = self.view, _View(self._new_searcher(), self.segment_cache)
+        old.close()
+        current = {leaf.segment_id: str(leaf.deleted) for leaf in self.view.leaves}
+        for entry in list(self.segment_cache):
+            segment, kind, field = entry
+            if segment not in current or (kind == "live" and field != current[segment]):
+                del self.segment_cache[entry]
+
+    def search(self, request: SearchRequest) -> SearchPage:
+        """One page of matches as of the last `refresh`."""
+        if request.sort not in SORTS:
+            raise ValueError(f"unknown sort {request.sort!r}: use one of {', '.join(SORTS)}")
+        for name, _ in request.facets:
+            if name not in NUMBER_FIELDS:
+                raise ValueError(f"{name!r} is not an integer field")
+        compile_node(request.query)  # checks the fields before any file is read
+        offset, limit = max(request.offset, 0), max(request.limit, 0)
+        scored = request.sort == "relevance" and limit > 0
+        view = self.view
+        with _reading(self.folder):
+            ids, scores = view.matches(request.query, scored)
+            facets = {name: view.facet(name, ids, most) for name, most in request.facets}
+            hits: list[tuple[int, float]] = []
+            if limit and offset < len(ids):
+                if scored:
+                    hits = view.relevance_page(ids, scores, offset, limit)
+                else:
+                    hits = view.date_page(ids, request.sort, offset, limit)
+        return SearchPage(hits=hits, total=len(ids), facets=facets)
+
+    def scan(self, query: Node) -> Iterator[int]:
+        """Every matching key, in no particular order, without scoring."""
+        compile_node(query)
+        with _reading(self.folder):
+            parts = [leaf.numbers(KEY)[leaf.evaluate(query, False)[0]] for leaf in self.view.leaves]
+        return (key for part in parts for key in part.tolist())
+
+    def count(self) -> int:
+        """How many documents the index holds as of the last `refresh`."""
+        return self.view.searcher.doc_count()
+
+    def doc_frequency(self, field: str, token: str) -> int:
+        """How many documents hold `token` in the text field `field`."""
+        _text_field(field)
+        total = 0
+        with _reading(self.folder):
+            for leaf in self.view.leaves:
+                reader = leaf.reader
+                if (field, token) not in reader:
+                    continue
+                if reader.has_deletions():
+                    total += sum(1 for _ in reader.postings(field, token).all_ids())
+                else:
+                    total += reader.doc_frequency(field, token)
+        return total
+
+    def terms(self, field: str, prefix: str, limit: int = 100) -> list[tuple[str, int]]:
+        """Tokens of a text field that start with `prefix`, in token order, with their
+        document frequencies."""
+        _text_field(field)
+        found: list[tuple[str, int]] = []
+        if limit <= 0 or not self.view.leaves:
+            return found
+        with _reading(self.folder):
+            for raw in self.view.searcher.reader().expand_prefix(field, prefix):
+                token = raw.decode("utf-8")
+                frequency = self.doc_frequency(field, token)
+                if frequency:
+                    found.append((token, frequency))
+                    if len(found) >= limit:
+                        break
+        return found
+
+    def close(self) -> None:
+        """Release files, readers and any writer (staged changes are dropped)."""
+        self.rollback()
+        self.view.close()
+        self.segment_cache.clear()
+
+
+ENGINE = WhooshEngine

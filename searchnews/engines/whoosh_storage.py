@@ -1,0 +1,441 @@
+"""Where the Whoosh engine keeps its index, and how it reads a segment back.
+
+`DurableStorage` is Whoosh's FileStorage with fsync added where Whoosh's commit relies on the
+order of its writes. A commit writes every segment file with `create_file` (postings, terms,
+columns; then the compound `.seg` file, after which the parts are deleted with `delete_file`),
+then the TOC to a temporary file, also with `create_file`, and renames it into place with
+`rename_file`; finally it deletes the files of older generations with `delete_file`.
+So: every file made by `create_file` is flushed and fsync'd as it is closed, `rename_file`
+fsyncs the file and then the folder (the new TOC is then durable, and with it every segment
+file it names, synced before), and `sync_folder` makes the deletions durable at the end of a
+commit. Temporary storages (the writer's sorting runs) are not synced: no commit keeps them.
+
+`Segment` evaluates a query tree on one segment of a searcher with numpy, from what Whoosh's
+public reader and matcher methods return (postings and their weights, spans, column values),
+to the matches and scores of the engine's compiled whoosh.query tree. Arrays read from a
+segment are cached by segment id: a segment never changes, but for its deletions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from whoosh import columns
+from whoosh import query as wq
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import COLUMN, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.scoring import bm25
+
+from ..errors import EngineError
+from .base import (
+    MULTI_NUMBER_FIELDS,
+    SINGLE_NUMBER_FIELDS,
+    TEXT_FIELDS,
+    AllNode,
+    BoolNode,
+    EngineDocument,
+    Node,
+    NothingNode,
+    PhraseNode,
+    PrefixNode,
+    RangeNode,
+    TermNode,
+)
+
+KEY = "key"
+_EMPTY = np.zeros(0, dtype=np.int64)
+# What a NUMERIC column holds for a document without a value (Whoosh's default for unsigned
+# 64-bit fields): never a value of ours, so facets and sorts can tell "absent" from 0.
+ABSENT = 2**64 - 1
+
+
+def sync_path(path: str) -> None:
+    """fsync a file or folder by path."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class DurableStorage(FileStorage):
+    """A FileStorage whose commits are durable when Whoosh's commit returns (see module doc)."""
+
+    def create_file(self, name: str, excl: bool = False, mode: str = "wb", **kwargs: Any):
+        chained = kwargs.pop("onclose", None)
+
+        def sync_on_close(sfile: StructFile) -> None:
+            if chained is not None:
+                chained(sfile)
+            sfile.flush()
+            os.fsync(sfile.fileno())
+
+        return super().create_file(name, excl=excl, mode=mode, onclose=sync_on_close, **kwargs)
+
+    def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
+        sync_path(os.path.join(self.folder, oldname))
+        super().rename_file(oldname, newname, safe=safe)
+        self.sync_folder()
+
+    def sync_folder(self) -> None:
+        """fsync the index folder (its list of files)."""
+        sync_path(self.folder)
+
+
+def number_field(name: str) -> str:
+    """The Whoosh field of an integer field (text and integer fields share some names)."""
+    return "num_" + name
+
+
+def values_field(name: str) -> str:
+    """The column of a many-valued integer field: its values as packed little-endian uint64."""
+    return "values_" + name
+
+
+# Fields searched by ranges over many distinct values get Whoosh's tiered terms (a range then
+# reads a few hundred terms at most); the others are matched by value or by short ranges over
+# few distinct values (sites, days, months), where one term per value is enough and indexing
+# stays cheap.
+TIERED_FIELDS = ("published",)
+
+
+def _number(*, sortable: bool = False, shift_step: int = 0, **kwargs: Any) -> NUMERIC:
+    return NUMERIC(int, bits=64, signed=False, sortable=sortable, shift_step=shift_step, **kwargs)
+
+
+def _shift(name: str) -> int:
+    return 4 if name in TIERED_FIELDS else 0
+
+
+def build_schema() -> Schema:
+    """The schema of a searchnews index in Whoosh.
+
+    Texts arrive analysed (tokens joined by single spaces), so the only analysis is splitting
+    at spaces. The key is an exact term (no tiers: it is never searched by range) and a column.
+    """
+    schema = Schema()
+    schema.add(KEY, _number(stored=True, unique=True, sortable=True))
+    for name in TEXT_FIELDS:
+        schema.add(name, TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=True, stored=False))
+    for name in SINGLE_NUMBER_FIELDS:
+        schema.add(number_field(name), _number(sortable=True, shift_step=_shift(name)))
+    for name in MULTI_NUMBER_FIELDS:
+        schema.add(number_field(name), _number(shift_step=_shift(name)))
+        schema.add(values_field(name), COLUMN(columns.VarBytesColumn()))
+    return schema
+
+
+def check_schema(schema: Schema, folder: str) -> None:
+    """Raise EngineError unless the index in `folder` has every field this engine uses."""
+    expected = build_schema()
+    missing = [name for name in expected.names() if name not in schema]
+    wrong = [
+        name
+        for name in expected.names()
+        if name in schema and type(schema[name]) is not type(expected[name])
+    ]
+    if missing or wrong:
+        raise EngineError(
+            f"The search index in {folder} was made by another version of searchnews "
+            f"(fields {', '.join(missing + wrong)} differ). Rebuild the index."
+        )
+
+
+def _number_value(value: object, what: str) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or not 0 <= value < ABSENT
+    ):
+        raise ValueError(f"{what}: {value!r} is not an integer from 0 to 2**64 - 2")
+    return int(value)
+
+
+def document_fields(doc: EngineDocument) -> dict[str, Any]:
+    """The keyword arguments of Whoosh's add_document for one document (ValueError if bad)."""
+    key = _number_value(doc.key, "key")
+    if key == 0:
+        raise ValueError("key: 0 is not a positive integer")
+    fields: dict[str, Any] = {KEY: key}
+    for name, text in doc.texts.items():
+        if name not in TEXT_FIELDS:
+            raise ValueError(f"{name!r} is not a text field")
+        if not isinstance(text, str):
+            raise ValueError(f"{name}: {text!r} is not a string")
+        if text.strip():
+            fields[name] = text
+    for name, values in doc.numbers.items():
+        numbers = sorted({_number_value(v, name) for v in values})
+        if name in SINGLE_NUMBER_FIELDS:
+            if len(numbers) > 1:
+                raise ValueError(f"{name} holds one value, not {len(numbers)}")
+            if numbers:
+                fields[number_field(name)] = numbers[0]
+        elif name in MULTI_NUMBER_FIELDS:
+            if numbers:
+                fields[number_field(name)] = numbers
+                fields[values_field(name)] = np.asarray(numbers, dtype="<u8").tobytes()
+        else:
+            raise ValueError(f"{name!r} is not an integer field")
+    return fields
+
+
+def read_numbers(reader: Any, field: str) -> np.ndarray:
+    """One segment's column of a single-valued integer field (ABSENT where none), as uint64."""
+    column = reader.column_reader(field, translate=False)
+    return np.fromiter(column, dtype=np.uint64, count=reader.doc_count_all())
+
+
+def read_value_lists(reader: Any, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """One segment's many-valued column as (document of each value, value), both flat."""
+    chunks = list(reader.column_reader(field, translate=False))
+    lengths = np.fromiter(map(len, chunks), dtype=np.int64, count=len(chunks)) // 8
+    values = np.frombuffer(b"".join(chunks), dtype="<u8").astype(np.uint64)
+    return np.repeat(np.arange(len(chunks), dtype=np.int64), lengths), values
+
+
+# ---- phrases ----
+
+
+class SlopPhrase(wq.Phrase):
+    """A Phrase whose tokens are at most `slop - 1` extra positions apart in all.
+
+    Whoosh's slop bounds each gap between neighbouring tokens on its own (slop 1: adjacent,
+    slop s: each gap at most s - 1 extra positions). The contract bounds the sum of the gaps, so
+    the engine passes slop = contract slop + 1 (exact for two tokens) and, for longer
+    phrases, this matcher keeps only documents with a span no wider than the sum allows.
+    """
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        matcher = super().matcher(searcher, context)
+        if len(self.words) < 3 or self.slop <= 1 or not matcher.is_active():
+            return matcher
+        widest = len(self.words) - 1 + (self.slop - 1)
+        scored = context is None or context.weighting is not None
+        ids: list[int] = []
+        scores: list[float] = []
+        while matcher.is_active():
+            if any(span.end - span.start <= widest for span in matcher.spans()):
+                ids.append(matcher.id())
+                if scored:
+                    scores.append(matcher.score())
+            matcher.next()
+        return ListMatcher(ids, weights=scores or None) if ids else NullMatcher()
+
+
+# ---- evaluation: per segment, numpy over what Whoosh's readers and matchers return ----
+
+# Sorted local docnums and their scores (None when no score is needed).
+Result = tuple[np.ndarray, np.ndarray | None]
+
+
+def _empty(scored: bool) -> Result:
+    return _EMPTY, (np.zeros(0) if scored else None)
+
+
+def _union(parts: list[Result], scored: bool) -> Result:
+    """The documents of any part; scores add up."""
+    parts = [part for part in parts if len(part[0])]
+    if len(parts) <= 1:
+        return parts[0] if parts else _empty(scored)
+    unique, where = np.unique(np.concatenate([ids for ids, _ in parts]), return_inverse=True)
+    if not scored:
+        return unique, None
+    scores = np.concatenate([scores for _, scores in parts])
+    return unique, np.bincount(where.reshape(-1), weights=scores, minlength=len(unique))
+
+
+def _intersect(a: Result, b: Result, scored: bool) -> Result:
+    ids, at_a, at_b = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
+    return ids, (a[1][at_a] + b[1][at_b] if scored else None)
+
+
+def _add_where_matched(base: Result, extra: Result) -> Result:
+    """`base`'s documents, with `extra`'s scores added where `extra` matches too."""
+    (ids, scores), (extra_ids, extra_scores) = base, extra
+    if not len(ids) or not len(extra_ids):
+        return base
+    at = np.minimum(np.searchsorted(extra_ids, ids), len(extra_ids) - 1)
+    hit = extra_ids[at] == ids
+    scores = scores.copy()
+    scores[hit] += extra_scores[at[hit]]
+    return ids, scores
+
+
+def _without(base: Result, excluded: np.ndarray) -> Result:
+    ids, scores = base
+    keep = ~np.isin(ids, excluded, assume_unique=True)
+    return ids[keep], (scores[keep] if scores is not None else None)
+
+
+def _collect(matcher: Any, value: Callable[[], float]) -> tuple[np.ndarray, np.ndarray]:
+    """A matcher's docnums, with `value()` (its score, weight...) read at each."""
+    ids: list[int] = []
+    values: list[float] = []
+    active, docnum, step = matcher.is_active, matcher.id, matcher.next
+    while active():
+        ids.append(docnum())
+        values.append(value())
+        step()
+    return np.array(ids, dtype=np.int64), np.array(values, dtype=np.float64)
+
+
+class Segment:
+    """One segment of a view: its searcher, docnum offset and the arrays read from it.
+
+    Arrays are kept in `cache` by segment id (shared by the views of one engine: a segment's
+    columns never change, and its live documents only change with its deletion count).
+    """
+
+    def __init__(self, searcher: Any, offset: int, cache: dict) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.offset = offset
+        segment = self.reader.segment()
+        self.segment_id = segment.segment_id()
+        self.deleted = segment.deleted_count()
+        self.size = self.reader.doc_count_all()
+        self.cache = cache
+        self.key_column: Any = None
+
+    def cached(self, kind: str, field: str, read: Callable[[], Any]) -> Any:
+        entry = (self.segment_id, kind, field)
+        if entry not in self.cache:
+            self.cache[entry] = read()
+        return self.cache[entry]
+
+    def numbers(self, field: str) -> np.ndarray:
+        return self.cached("numbers", field, lambda: read_numbers(self.reader, field))
+
+    def value_lists(self, field: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.cached("lists", field, lambda: read_value_lists(self.reader, field))
+
+    def live(self) -> np.ndarray:
+        if not self.deleted:
+            return np.arange(self.size, dtype=np.int64)
+        return self.cached(
+            "live", str(self.deleted), lambda: np.fromiter(self.reader.all_doc_ids(), np.int64)
+        )
+
+    def key(self, docnum: int) -> int:
+        keys = self.cache.get((self.segment_id, "numbers", KEY))
+        if keys is not None:
+            return int(keys[docnum])
+        if self.key_column is None:
+            self.key_column = self.reader.column_reader(KEY, translate=False)
+        return self.key_column[docnum]
+
+    def lengths(self, field: str, ids: np.ndarray) -> np.ndarray:
+        """BM25's field lengths, read as Whoosh's scorer reads them (default 1)."""
+        length = self.reader.doc_field_length
+        column = self.cache.get((self.segment_id, "lengths", field))
+        if column is None and len(ids) * 16 >= self.size:
+            every = (length(docnum, field, 1) for docnum in range(self.size))
+            column = self.cached("lengths", field, lambda: np.fromiter(every, np.float64))
+        if column is not None:
+            return column[ids]
+        return np.fromiter((length(docnum, field, 1) for docnum in ids.tolist()), np.float64)
+
+    def term(self, node: TermNode, scored: bool) -> Result:
+        field, token = node.field, node.token
+        if (field, token) not in self.reader:
+            return _empty(scored)
+        matcher = self.reader.postings(field, token)
+        if not scored:
+            return np.fromiter(matcher.all_ids(), np.int64), None
+        ids, frequencies = _collect(matcher, matcher.weight)
+        if node.boost <= 0:
+            return ids, np.zeros(len(ids))
+        # Whoosh's own BM25F: its scorer's statistics and formula, over all postings at once.
+        scorer = self.searcher.weighting.scorer(self.searcher, field, token)
+        lengths = self.lengths(field, ids)
+        scores = bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1)
+        return ids, (scores * node.boost if node.boost != 1 else scores)
+
+    def prefix(self, node: PrefixNode, scored: bool) -> Result:
+        postings = self.reader.postings
+        parts = [
+            (np.fromiter(postings(node.field, token).all_ids(), np.int64), None)
+            for token in self.reader.expand_prefix(node.field, node.prefix)
+        ]
+        ids = _union(parts, False)[0]
+        return ids, (np.full(len(ids), max(node.boost, 0.0)) if scored else None)
+
+    def range(self, node: RangeNode, scored: bool) -> Result:
+        low = max(node.low, 0) if node.low is not None else 0
+        high = min(node.high, ABSENT - 1) if node.high is not None else ABSENT - 1
+        if low > high:
+            return _empty(scored)
+        low, high = np.uint64(low), np.uint64(high)
+        if node.field in MULTI_NUMBER_FIELDS:
+            owners, values = self.value_lists(values_field(node.field))
+            ids = np.unique(owners[(values >= low) & (values <= high)])
+        else:
+            values = self.numbers(number_field(node.field))
+            ids = np.flatnonzero((values >= low) & (values <= high)).astype(np.int64)
+        if self.deleted:
+            ids = np.intersect1d(ids, self.live(), assume_unique=True)
+        return ids, (np.zeros(len(ids)) if scored else None)
+
+    def phrase(self, node: PhraseNode, scored: bool) -> Result:
+        tokens = list(node.tokens)
+        if not tokens:
+            return _empty(scored)
+        if len(tokens) == 1:
+            return self.term(TermNode(node.field, tokens[0], node.boost), scored)
+        query = SlopPhrase(node.field, tokens, slop=max(node.slop, 0) + 1, boost=node.boost)
+        if not scored or node.boost <= 0:
+            matcher = query.matcher(self.searcher, self.searcher.boolean_context())
+            ids = np.fromiter(matcher.all_ids(), np.int64)
+            return ids, (np.zeros(len(ids)) if scored else None)
+        matcher = query.matcher(self.searcher, self.searcher.context())
+        return _collect(matcher, matcher.score)
+
+    def evaluate(self, node: Node, scored: bool) -> Result:
+        """The live documents of this segment matching `node`, scored as the engine's
+        `compile_node` query scores them."""
+        if isinstance(node, BoolNode):
+            return self.boolean(node, scored)
+        if isinstance(node, TermNode):
+            return self.term(node, scored)
+        if isinstance(node, PrefixNode):
+            return self.prefix(node, scored)
+        if isinstance(node, RangeNode):
+            return self.range(node, scored)
+        if isinstance(node, AllNode):
+            live = self.live()
+            return live, (np.zeros(len(live)) if scored else None)
+        if isinstance(node, NothingNode):
+            return _empty(scored)
+        if isinstance(node, PhraseNode):
+            return self.phrase(node, scored)
+        raise TypeError(f"unknown query node {node!r}")
+
+    def boolean(self, node: BoolNode, scored: bool) -> Result:
+        if node.must:
+            found: Result | None = None
+            only_all = all(isinstance(item, AllNode) for item in node.must)
+            for item in node.must:
+                if isinstance(item, AllNode) and not only_all:
+                    continue  # matches every live document and scores 0
+                part = self.evaluate(item, scored)
+                found = part if found is None else _intersect(found, part, scored)
+                if not len(found[0]):
+                    return _empty(scored)
+            if node.should and scored:
+                shoulds = _union([self.evaluate(item, scored) for item in node.should], scored)
+                found = _add_where_matched(found, shoulds)
+        elif node.should:
+            found = _union([self.evaluate(item, scored) for item in node.should], scored)
+        else:
+            return _empty(scored)
+        if node.must_not and len(found[0]):
+            excluded = _union([self.evaluate(item, False) for item in node.must_not], False)
+            found = _without(found, excluded[0])
+        return found
