@@ -61,6 +61,7 @@ CREATE INDEX articles_by_group ON articles (copy_group);
 CREATE TABLE sketch_values (
     value INTEGER NOT NULL, key INTEGER NOT NULL, PRIMARY KEY (value, key)
 ) WITHOUT ROWID;
+CREATE INDEX sketch_values_by_key ON sketch_values (key);
 CREATE TABLE labels (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, UNIQUE (kind, name)
 );

@@ -27,9 +27,17 @@ class MatchPlan:
     stems: set[str] = field(default_factory=set)
     prefixes: tuple[str, ...] = ()
     phrases: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
+    pattern: re.Pattern | None = field(default=None, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.terms or self.stems or self.prefixes or self.phrases)
+
+    def needles(self) -> tuple[str, ...]:
+        """Strings one of which a plain-ASCII text must contain to hold a match: the words,
+        prefixes, first words of phrases, and stems less their last letter (a stem's last
+        letter may differ in its forms: "happi" for "happy")."""
+        stems = (word[:-1] if len(word) > 3 else word for word in self.stems)
+        return (*self.terms, *self.prefixes, *(words[0] for words, _ in self.phrases), *stems)
 
     def matches(self, word: str) -> bool:
         """Whether a single word (an exact form) is marked."""
@@ -87,12 +95,25 @@ def _phrase_spans(tokens, words: tuple[str, ...], slop: int) -> list[tuple[int, 
     return spans
 
 
+def _candidate_words(text: str, plan: MatchPlan):
+    """The words of a plain-ASCII text that start with one of the plan's strings, as
+    (exact form, start, end): far fewer than all its words, found by one regular expression."""
+    if plan.pattern is None:
+        alternatives = "|".join(sorted(map(re.escape, set(plan.needles())), key=len, reverse=True))
+        plan.pattern = re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE)
+    for match in plan.pattern.finditer(text):
+        yield match.group().lower(), match.start(), match.end()
+
+
 def find_spans(text: str, plan: MatchPlan) -> list[tuple[int, int]]:
     """Character spans of the matches in `text`, sorted and without overlaps."""
-    found = tokens(text)
     spans = []
-    for words, slop in plan.phrases:
-        spans.extend(_phrase_spans(found, words, slop))
+    if plan.phrases or not text.isascii() or not plan.needles():
+        found = tokens(text)
+        for words, slop in plan.phrases:
+            spans.extend(_phrase_spans(found, words, slop))
+    else:  # single words only: the words that might match are enough
+        found = _candidate_words(text, plan)
     for word, start, end in found:
         if plan.matches(word):
             spans.append((start, end))
@@ -146,8 +167,15 @@ def make_snippets(text: str, plan: MatchPlan, count: int = 3) -> list[Snippet]:
     Without any match (a query of filters only), the opening of the article is the passage.
     """
     candidates = []
-    for order, paragraph in enumerate(_PARAGRAPH.split(text)):
-        spans = find_spans(paragraph, plan) if plan else []
+    paragraphs = _PARAGRAPH.split(text)
+    needles = plan.needles() if plan else ()
+    # Cutting a paragraph into words costs far more than looking for a word in it: plain-ASCII
+    # paragraphs holding none of the plan's strings are passed over, unless none holds any.
+    hopeful = [not p.isascii() or any(n in p.lower() for n in needles) for p in paragraphs]
+    if not any(hopeful):
+        hopeful = [True] * len(paragraphs)
+    for order, paragraph in enumerate(paragraphs):
+        spans = find_spans(paragraph, plan) if plan and hopeful[order] else []
         for start, end, inside in _windows(paragraph, spans):
             if not inside:
                 continue

@@ -258,27 +258,46 @@ class _View:
         found.sort()
         return [(key, 0.0) for _rank, key, _value in found[offset:wanted]], result.count
 
-    def facet(self, query: Query, field: str, limit: int | None) -> Counts:
-        field = number_field(field)
-        if limit is not None and limit <= 0:
-            return []
-        size = MAX_BUCKETS if limit is None else min(MAX_BUCKETS, 2 * limit + 10)
-        while True:
-            request = {"terms": {"field": field, "size": size, "segment_size": SEGMENT_SIZE}}
-            answer = self.searcher.aggregate(query, {"f": request})["f"]
-            counts = [(int(b["key"]), int(b["doc_count"])) for b in answer["buckets"]]
-            counts.sort(key=lambda item: (-item[1], item[0]))
-            # Values left out count at most as much as the last one returned: when that is
-            # less than the count at the limit, no tie at the limit was left out.
-            complete = not answer.get("sum_other_doc_count")
-            if complete or (limit is not None and counts[-1][1] < counts[limit - 1][1]):
-                return counts[:limit]
-            if size >= MAX_BUCKETS:
-                break
-            size = min(MAX_BUCKETS, size * 4)
-        counts = self.all_counts(query, field)
-        counts.sort(key=lambda item: (-item[1], item[0]))
-        return counts[:limit]
+    def facets(self, query: Query, wanted: Iterable[tuple[str, int | None]]) -> dict[str, Counts]:
+        """Counts per value of several fields: one aggregation for all of them, then again,
+        with more buckets, for a field whose ties at the limit may have been cut."""
+        sizes = {
+            field: MAX_BUCKETS if limit is None else min(MAX_BUCKETS, 2 * limit + 10)
+            for field, limit in wanted
+            if limit is None or limit > 0
+        }
+        limits = dict(wanted)
+        found = {field: [] for field, limit in limits.items() if limit is not None and limit <= 0}
+        while sizes:
+            request = {
+                field: {
+                    "terms": {
+                        "field": number_field(field),
+                        "size": size,
+                        "segment_size": SEGMENT_SIZE,
+                    }
+                }
+                for field, size in sizes.items()
+            }
+            answers = self.searcher.aggregate(query, request)
+            for field, size in list(sizes.items()):
+                answer, limit = answers[field], limits[field]
+                counts = [(int(b["key"]), int(b["doc_count"])) for b in answer["buckets"]]
+                counts.sort(key=lambda item: (-item[1], item[0]))
+                # Values left out count at most as much as the last one returned: when that
+                # is less than the count at the limit, no tie at the limit was left out.
+                complete = not answer.get("sum_other_doc_count")
+                if complete or (limit is not None and counts[-1][1] < counts[limit - 1][1]):
+                    found[field] = counts[:limit]
+                    del sizes[field]
+                elif size >= MAX_BUCKETS:
+                    counts = self.all_counts(query, number_field(field))
+                    counts.sort(key=lambda item: (-item[1], item[0]))
+                    found[field] = counts[:limit]
+                    del sizes[field]
+                else:
+                    sizes[field] = min(MAX_BUCKETS, size * 4)
+        return found
 
     def all_counts(self, query: Query, field: str) -> Counts:
         """Every value's count, by histograms over ranges of values few enough for one."""
@@ -357,6 +376,7 @@ class TantivyEngine(Engine):
         self.schema = index.schema
         self.writer: tantivy.IndexWriter | None = None
         index.config_reader(reload_policy="manual")
+        self._meta_stamp: tuple[int, int, int] | None = None
         self.view: _View | None = _View(index.searcher(), self.schema)
 
     @classmethod
@@ -467,8 +487,18 @@ class TantivyEngine(Engine):
     def refresh(self) -> None:
         """Make this reader see exactly the last commit (a no-op when nothing changed)."""
         index = self._open()[0]
+        # tantivy renames a new meta.json in on every commit: while it is the same file, the
+        # searcher is already the last commit's (reloading costs far more than a stat).
+        try:
+            meta = os.stat(os.path.join(self.folder, "meta.json"))
+            stamp = (meta.st_ino, meta.st_mtime_ns, meta.st_size)
+        except OSError:
+            stamp = None
+        if stamp is not None and stamp == self._meta_stamp:
+            return
         index.reload()
         self.view = _View(index.searcher(), self.schema)
+        self._meta_stamp = stamp
 
     def search(self, request: SearchRequest) -> SearchPage:
         """One page of matches as of the last `refresh`."""
@@ -481,7 +511,7 @@ class TantivyEngine(Engine):
             hits, total = view.relevance_page(query, request.query, request.offset, request.limit)
         else:
             hits, total = view.date_page(query, request.sort, request.offset, request.limit)
-        facets = {field: view.facet(query, field, limit) for field, limit in request.facets}
+        facets = view.facets(query, request.facets) if request.facets else {}
         return SearchPage(hits, total, facets)
 
     def scan(self, query: Node) -> Iterator[int]:
