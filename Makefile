@@ -6,7 +6,8 @@ INDEX ?= index
 CORPUS ?= corpus
 PORT ?= 8080
 
-.PHONY: run test lint format bench bench-extract bench-stemming bench-entities bench-web bench-scale clean
+.PHONY: run test lint format bench bench-extract bench-stemming bench-entities bench-web bench-scale \
+	bench-readme clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || \
@@ -53,7 +54,8 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix searchnews tests benchmarks
 	$(BIN)/ruff format searchnews tests benchmarks
 
-# Benchmarks print Markdown tables; they skip with a message when ../shared/data is absent.
+# Benchmarks print Markdown tables and write benchmarks/results/NAME.json (bench-readme puts the
+# tables into README.md from those files); they skip with a message when ../shared/data is absent.
 bench: bench-extract bench-stemming bench-entities bench-web bench-scale
 
 bench-extract: $(VENV)/.installed-bench
@@ -68,9 +70,14 @@ bench-entities: $(VENV)/.installed
 bench-web: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_web.py
 
-# 10k and 100k pages (BENCH_SIZES=10000 for the smaller one only); pages are cached in .cache/bench
+# 10k and 100k pages with both engines and the peers (BENCH_SIZES=10000 for the smaller one only,
+# BENCH_SIZES=1000000 for tantivy at 1M, BENCH_ENGINES=tantivy for one engine); pages are cached
+# in .cache/bench. The other settings are described at the top of benchmarks/bench_scale.py.
 bench-scale: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_scale.py
+
+bench-readme: $(VENV)/.installed
+	$(BIN)/python benchmarks/readme_tables.py --write README.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -15,13 +15,14 @@ import re
 import time
 from pathlib import Path
 
-from common import DATA, table
+from common import DATA, env_int, table, write_result
 
 from searchnews.entities import extract_entities
 
 GOLD = Path(__file__).resolve().parent / "entities_gold.jsonl"
 KINDS = ("person", "org", "place")
 _REUTERS_PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s{3,}\S)")
+SPEED_ARTICLES = env_int("BENCH_ARTICLES", 500)  # BBC stories added to the corpus bodies
 NEWS_FILES = {"reuters21578": "reuters21578.jsonl.gz", "bbc": "bbc-news-2225.jsonl.gz"}
 
 
@@ -97,7 +98,7 @@ def speed() -> tuple[int, float]:
     bbc = DATA / "news-text" / NEWS_FILES["bbc"]
     if bbc.exists():
         with gzip.open(bbc, "rt", encoding="utf-8") as lines:
-            bodies += [json.loads(line)["body"] for line in lines][:500]
+            bodies += [json.loads(line)["body"] for line in lines][:SPEED_ARTICLES]
     extract_entities(bodies[0])  # loads the gazetteer: a one-time cost, not a per-article one
     start = time.perf_counter()
     for body in bodies:
@@ -105,26 +106,57 @@ def speed() -> tuple[int, float]:
     return len(bodies), len(bodies) / (time.perf_counter() - start)
 
 
+def markdown(result: dict) -> str:
+    """The tables of an entities.json result."""
+    figures = result["figures"]
+    rows = []
+    for group in figures["scores"]:
+        for kind in (*KINDS, "all"):
+            row = group["kinds"][kind]
+            label = group["paragraphs"] if kind == KINDS[0] else ""
+            rows.append([label, kind, row["gold"], row["precision"], row["recall"], row["f1"]])
+    missing = figures["left_out"]
+    speed = figures["speed"]
+    return (
+        f"{figures['gold_paragraphs']} gold paragraphs"
+        + (f"; {missing} left out (../shared/data absent)" if missing else "")
+        + "\n\n"
+        + table(["paragraphs", "kind", "gold", "precision", "recall", "F1"], rows)
+        + f"\n\nSpeed: {speed['per_s']:.0f} articles/s on {speed['articles']} whole articles, "
+        "one process.\n"
+    )
+
+
 def main() -> None:
     items, missing = load_gold()
     by_source: dict[str, list] = {}
     for item in items:
         by_source.setdefault(item[0], []).append(item)
-    print(
-        f"{len(items)} gold paragraphs"
-        + (f"; {missing} left out (../shared/data absent)" if missing else "")
-        + "\n"
-    )
-    rows = []
+    groups = []
     for label, subset in (("all sources", items), *sorted(by_source.items())):
         counts = score(subset)
+        kinds = {}
         for kind in (*KINDS, "all"):
-            rows.append(
-                [label if kind == KINDS[0] else "", kind, counts[kind][2], *prf(*counts[kind])]
-            )
-    print(table(["paragraphs", "kind", "gold", "precision", "recall", "F1"], rows))
+            precision, recall, f1 = prf(*counts[kind])
+            kinds[kind] = {
+                "true_positives": counts[kind][0],
+                "found": counts[kind][1],
+                "gold": counts[kind][2],
+                "precision": precision,
+                "recall": recall,
+                "f1": f1,
+            }
+        groups.append({"paragraphs": label, "kinds": kinds})
     count, rate = speed()
-    print(f"\nSpeed: {rate:.0f} articles/s on {count} whole articles, one process.")
+    figures = {
+        "gold_paragraphs": len(items),
+        "left_out": missing,
+        "scores": groups,
+        "speed": {"articles": count, "per_s": rate},
+    }
+    path = write_result("entities", {"speed_bbc_articles": SPEED_ARTICLES}, figures)
+    print()
+    print(markdown(json.loads(path.read_text())))
 
 
 if __name__ == "__main__":

@@ -12,22 +12,25 @@ import gzip
 import json
 import time
 
-from common import DATA, require, table
+from common import DATA, env_int, require, table, write_result
 
 from searchnews import extract_article
 from searchnews.extract.scoring import corpus_scores
+
+LIMIT = env_int("BENCH_PAGES", 0)  # 0: every page; fewer for a short run
 
 
 def load_body_pages() -> list[tuple[bytes, str, str]]:
     folder = require(DATA / "article-extraction-benchmark", "article-extraction-benchmark")
     gold = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    items = sorted(gold.items())[: LIMIT or None]
     return [
         (
             gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes()),
             entry["url"],
             entry["articleBody"],
         )
-        for key, entry in sorted(gold.items())
+        for key, entry in items
     ]
 
 
@@ -36,7 +39,7 @@ def load_date_pages() -> list[tuple[bytes, str | None, str | None]]:
     expected = json.loads((folder / "expected-dates.json").read_text(encoding="utf-8"))
     metadata = json.loads((folder / "pages-metadata.json").read_text(encoding="utf-8"))
     pages = []
-    for name, gold in sorted(expected.items()):
+    for name, gold in sorted(expected.items())[: LIMIT or None]:
         urls = metadata.get(name, {}).get("urls") or [None]
         pages.append(
             (gzip.decompress((folder / "pages" / f"{name}.gz").read_bytes()), urls[0], gold)
@@ -102,15 +105,19 @@ def _row(body_pages, bodies, body_seconds, date_pages, dates, date_seconds) -> d
     return row
 
 
-def main() -> None:
-    body_pages, date_pages = load_body_pages(), load_date_pages()
-    ours = run_searchnews(body_pages, date_pages)
-    traf, hdate = run_peers(body_pages, date_pages)
+SYSTEMS = (("searchnews", "searchnews"), ("trafilatura", "trafilatura"), ("htmldate", "htmldate"))
+
+
+def markdown(result: dict) -> str:
+    """The tables of an extract.json result."""
+    figures, machine = result["figures"], result["machine"]
     rows = []
-    for name, row in (("searchnews", ours), ("trafilatura 2.3", traf), ("htmldate 1.11", hdate)):
+    for key, name in SYSTEMS:
+        row = figures["systems"][key]
+        version = machine.get(name) if key != "searchnews" else None
         rows.append(
             [
-                name,
+                f"{name} {version}" if version else name,
                 row.get("precision"),
                 row.get("recall"),
                 row.get("f1"),
@@ -119,29 +126,31 @@ def main() -> None:
                 row.get("date_pps"),
             ]
         )
-    print(
-        f"Article bodies: {len(body_pages)} pages; publication dates: {len(date_pages)} pages; "
-        "one process.\n"
-    )
-    print(
-        table(
-            [
-                "extractor",
-                "precision",
-                "recall",
-                "F1",
-                "date accuracy",
-                "body pages/s",
-                "date pages/s",
-            ],
-            rows,
-        )
-    )
-    print(
-        f"\nsearchnews / trafilatura: F1 {ours['f1'] / traf['f1']:.3f}x, "
+    ours, traf, hdate = (figures["systems"][key] for key, _name in SYSTEMS)
+    headers = ["extractor", "precision", "recall", "F1", "date accuracy", "body pages/s"]
+    return (
+        f"Article bodies: {figures['body_pages']} pages; publication dates: "
+        f"{figures['date_pages']} pages; one process.\n\n"
+        + table([*headers, "date pages/s"], rows)
+        + f"\n\nsearchnews / trafilatura: F1 {ours['f1'] / traf['f1']:.3f}x, "
         f"body speed {ours['body_pps'] / traf['body_pps']:.2f}x; "
-        f"searchnews / htmldate date accuracy {ours['date_accuracy'] / hdate['date_accuracy']:.3f}x"
+        f"searchnews / htmldate date accuracy "
+        f"{ours['date_accuracy'] / hdate['date_accuracy']:.3f}x\n"
     )
+
+
+def main() -> None:
+    body_pages, date_pages = load_body_pages(), load_date_pages()
+    ours = run_searchnews(body_pages, date_pages)
+    traf, hdate = run_peers(body_pages, date_pages)
+    figures = {
+        "body_pages": len(body_pages),
+        "date_pages": len(date_pages),
+        "systems": {"searchnews": ours, "trafilatura": traf, "htmldate": hdate},
+    }
+    path = write_result("extract", {"page_limit": LIMIT or None, "processes": 1}, figures)
+    print()
+    print(markdown(json.loads(path.read_text())))
 
 
 if __name__ == "__main__":

@@ -18,12 +18,12 @@ import tempfile
 import threading
 import time
 
-from common import ROOT, table
+from common import ROOT, env_int, table, write_result
 
 from searchnews import NewsIndex
 
-CLIENTS = 20
-SECONDS = 30
+CLIENTS = env_int("BENCH_CLIENTS", 20)
+SECONDS = env_int("BENCH_SECONDS", 30)
 QUERIES = [
     "ceasefire",
     "putin",
@@ -120,29 +120,45 @@ def main() -> None:
             server.terminate()
             server.wait()
     count = len(latencies)
-    print(
-        f"{CLIENTS} concurrent clients for {SECONDS} s against `searchnews serve` on loopback, "
-        f"index of {len(ids)} corpus articles\n"
-    )
-    print(
-        table(
-            ["requests", "requests/s", "median ms", "p95 ms", "p99 ms", "max ms", "errors"],
-            [
-                [
-                    count,
-                    count / elapsed,
-                    1000 * statistics.median(latencies),
-                    1000 * percentile(latencies, 0.95),
-                    1000 * percentile(latencies, 0.99),
-                    1000 * max(latencies),
-                    len(errors),
-                ]
-            ],
-        )
-    )
+    figures = {
+        "articles": len(ids),
+        "requests": count,
+        "requests_per_s": count / elapsed,
+        "median_ms": 1000 * statistics.median(latencies),
+        "p95_ms": 1000 * percentile(latencies, 0.95),
+        "p99_ms": 1000 * percentile(latencies, 0.99),
+        "max_ms": 1000 * max(latencies),
+        "errors": len(errors),
+        "first_errors": [list(error) for error in errors[:5]],
+    }
+    path = write_result("web", {"clients": CLIENTS, "seconds": SECONDS}, figures)
+    print()
+    print(markdown(json.loads(path.read_text())))
     if errors:
         print("\nfirst errors:", json.dumps(errors[:5]))
         raise SystemExit(1)
+
+
+def markdown(result: dict) -> str:
+    """The table of a web.json result."""
+    figures, parameters = result["figures"], result["parameters"]
+    row = [
+        figures["requests"],
+        figures["requests_per_s"],
+        figures["median_ms"],
+        figures["p95_ms"],
+        figures["p99_ms"],
+        figures["max_ms"],
+        figures["errors"],
+    ]
+    return (
+        f"{parameters['clients']} concurrent clients for {parameters['seconds']} s against "
+        f"`searchnews serve` on loopback, index of {figures['articles']} corpus articles\n\n"
+        + table(
+            ["requests", "requests/s", "median ms", "p95 ms", "p99 ms", "max ms", "errors"], [row]
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

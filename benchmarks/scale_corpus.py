@@ -11,13 +11,14 @@ from __future__ import annotations
 import gzip
 import html
 import json
+import os
 import random
 import re
 from pathlib import Path
 
 from common import DATA, ROOT, require
 
-CACHE = ROOT / ".cache" / "bench"
+CACHE = Path(os.environ.get("BENCH_CACHE", ROOT / ".cache" / "bench"))
 SYNDICATED_SHARE = 0.02
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s{3,}\S)")
 SITES = ["Harbour Gazette", "Meridian Ledger", "Continental Review", "Danube Observer"]

@@ -10,13 +10,14 @@ from . import searching
 from .aliases import AliasTable
 from .dates import date_range
 from .engines.base import SORTS
-from .errors import ArticleNotFoundError, QueryError
+from .errors import ArticleNotFoundError, IndexBusyError, QueryError
 from .indexfolder import IndexFolder
 from .models import Article, FacetValue, IndexReport, SearchResults, Snippet
 from .query import explain, parse_query
 from .searching import SearchOptions
 
 COMMIT_EVERY = 1000
+RETRIES = 3  # searches that met a commit in progress, tried again on a fresh view
 
 MAX_LIMIT = 1000
 ALIAS_FILE = "aliases.tsv"
@@ -58,6 +59,20 @@ class NewsIndex:
         if not folder.has_engine():
             return folder.catalog, None
         return folder.catalog, folder.reader()
+
+    def _with_reader(self, work):
+        """`work(catalog, engine)` on a fresh view, tried again when a commit changed the
+        index under it; None while the index holds nothing."""
+        for attempt in range(RETRIES):
+            catalog, engine = self._reader()
+            if engine is None:
+                return None
+            try:
+                return work(catalog, engine)
+            except IndexBusyError:
+                if attempt == RETRIES - 1:
+                    raise
+        return None
 
     @property
     def engine_name(self) -> str | None:
@@ -146,12 +161,16 @@ class NewsIndex:
             collapse=collapse,
             variants=variants,
         )
-        catalog, engine = self._reader()
-        if engine is None:  # a new index that holds nothing yet
+
+        def work(catalog, engine) -> SearchResults:
+            results = searching.run_search(catalog, engine, options)
+            if results.total == 0 and query and query.strip():
+                results.suggestion = searching.suggest(engine, query)
+            return results
+
+        results = self._with_reader(work)
+        if results is None:  # a new index that holds nothing yet
             return SearchResults(query or "", 0, page, limit, articles=0)
-        results = searching.run_search(catalog, engine, options)
-        if results.total == 0 and query and query.strip():
-            results.suggestion = searching.suggest(engine, query)
         return results
 
     def entities(
@@ -175,10 +194,10 @@ class NewsIndex:
             collapse=False,
             facet_limit=limit,
         )
-        catalog, engine = self._reader()
-        if engine is None:
-            return {name: [] for name in kinds}
-        facets = searching.run_search(catalog, engine, options).facets or {}
+        found = self._with_reader(
+            lambda catalog, engine: searching.run_search(catalog, engine, options)
+        )
+        facets = (found.facets if found is not None else None) or {}
         return {name: facets.get(name, []) for name in kinds}
 
     def _stored(self, doc_id: str):

@@ -18,19 +18,17 @@ How the contract maps onto Whoosh:
 from __future__ import annotations
 
 import os
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.index import EmptyIndexError, LockError
-from whoosh.matching import WrappingMatcher
+from whoosh.matching import AndNotMatcher, WrappingMatcher
 
-from ..errors import EngineError, IndexBusyError, IndexLockedError, SearchnewsError
+from ..errors import EngineError, IndexLockedError
 from . import safe_pickle
 from .base import (
     MULTI_NUMBER_FIELDS,
@@ -54,6 +52,7 @@ from .whoosh_storage import (
     ABSENT,
     KEY,
     DurableStorage,
+    PostingsCache,
     Result,
     Segment,
     SlopPhrase,
@@ -61,6 +60,8 @@ from .whoosh_storage import (
     check_schema,
     document_fields,
     number_field,
+    reading,
+    retrying,
     sync_path,
     values_field,
 )
@@ -68,7 +69,6 @@ from .whoosh_storage import (
 safe_pickle.install()
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-_OPEN_ATTEMPTS = 5
 _RECENT = 16  # match sets kept per view
 
 
@@ -88,20 +88,13 @@ class _ConstantScoreMatcher(WrappingMatcher):
     def supports_block_quality(self) -> bool:
         return False
 
-    def max_quality(self) -> float:
-        return self.boost
-
-    def block_quality(self) -> float:
-        return self.boost
-
     def skip_to_quality(self, minquality: float) -> int:
         return 0
 
-    def weight(self) -> float:
-        return self.boost
-
     def score(self) -> float:
         return self.boost
+
+    weight = max_quality = block_quality = score
 
 
 class _ConstantScore(wq.WrappingQuery):
@@ -121,6 +114,19 @@ class _ConstantScore(wq.WrappingQuery):
         return _ConstantScoreMatcher(self.child.matcher(searcher, context), self.score)
 
 
+class _AndNot(wq.AndNot):
+    """Whoosh's AndNot, starting right: Whoosh's AndNotMatcher checks the excluded matcher
+    only when both start on the same document, so an excluded first match whose exclusion
+    starts earlier would be kept."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        kept = self.a.matcher(searcher, context)
+        excluded = self.b.matcher(searcher, searcher.boolean_context())
+        if kept.is_active() and excluded.is_active() and excluded.id() < kept.id():
+            excluded.skip_to(kept.id())
+        return AndNotMatcher(kept, excluded)
+
+
 def _text_field(field: str) -> str:
     if field not in TEXT_FIELDS:
         raise ValueError(f"{field!r} is not a text field")
@@ -135,11 +141,10 @@ def _boosted(make: Callable[[float], wq.Query], boost: float) -> wq.Query:
 def _range(node: RangeNode) -> wq.Query:
     if node.field not in NUMBER_FIELDS:
         raise ValueError(f"{node.field!r} is not an integer field")
-    low = node.low if node.low is not None and node.low > 0 else None
-    high = node.high if node.high is not None and node.high < ABSENT else None
-    if (node.high is not None and node.high < 0) or (low is not None and low >= ABSENT):
-        return wq.NullQuery
-    if low is not None and high is not None and low > high:
+    # Every value lies in [0, ABSENT): open bounds are those, as in whoosh_storage.Segment.
+    low = max(node.low or 0, 0)
+    high = ABSENT - 1 if node.high is None else min(node.high, ABSENT - 1)
+    if low > high:
         return wq.NullQuery
     return _ConstantScore(wq.NumericRange(number_field(node.field), low, high))
 
@@ -182,20 +187,23 @@ def compile_node(node: Node) -> wq.Query:
             compiled = _either(should)
         else:
             return wq.NullQuery
-        return wq.AndNot(compiled, _either(must_not)) if must_not else compiled
+        return _AndNot(compiled, _either(must_not)) if must_not else compiled
     raise TypeError(f"unknown query node {node!r}")
 
 
 class _View:
     """One point-in-time Whoosh searcher, with what has been read and computed for it."""
 
-    def __init__(self, searcher: Any, cache: dict) -> None:
+    def __init__(self, searcher: Any, cache: dict, postings: PostingsCache) -> None:
         self.searcher = searcher
         self.size = searcher.doc_count_all()
         self.leaves = []
+        statistics: dict = {}  # BM25F's per-term statistics, shared by the segments
         if self.size:
-            self.leaves = [Segment(leaf, at, cache) for leaf, at in searcher.leaf_searchers()]
-        self.offsets = np.array([leaf.offset for leaf in self.leaves], dtype=np.int64)
+            self.leaves = [
+                Segment(leaf, at, cache, postings, statistics)
+                for leaf, at in searcher.leaf_searchers()
+            ]
         self.columns: dict[str, np.ndarray] = {}
         self.coded: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         # Recent match sets: the next page of a query, or its facets, come from here.
@@ -206,10 +214,6 @@ class _View:
 
     def matches(self, node: Node, scored: bool) -> Result:
         """Global docnums (sorted) of the live documents matching `node`, with scores."""
-        try:
-            hash(node)
-        except TypeError:  # a tree built with lists: evaluated, not kept
-            return self._evaluate(node, scored)
         for entry in ((node, scored), (node, True)):
             if entry in self.recent:
                 self.recent.move_to_end(entry)
@@ -232,19 +236,6 @@ class _View:
             parts = [leaf.numbers(field) for leaf in self.leaves]
             self.columns[field] = np.concatenate(parts or [np.zeros(0, np.uint64)])
         return self.columns[field]
-
-    def keys(self, docnums: np.ndarray) -> np.ndarray:
-        """The keys of some documents: a page's worth is looked up, more read as a column."""
-        if KEY in self.columns or len(docnums) * 32 > self.size:
-            return self.column(KEY)[docnums]
-        which = np.searchsorted(self.offsets, docnums, side="right") - 1
-        return np.array(
-            [
-                self.leaves[leaf].key(docnum - self.leaves[leaf].offset)
-                for docnum, leaf in zip(docnums.tolist(), which.tolist(), strict=True)
-            ],
-            dtype=np.uint64,
-        )
 
     def _coded(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(distinct values, code of each entry, docnum of each entry or None: one per doc)."""
@@ -289,7 +280,7 @@ class _View:
         if end < len(ids):
             # Only the first `end` can make the page, with every tie of the last of them.
             chosen = np.flatnonzero(primary <= np.partition(primary, end - 1)[end - 1])
-        keys = self.keys(ids[chosen])
+        keys = self.column(KEY)[ids[chosen]]
         order = np.lexsort((keys, primary[chosen]))[offset:end]
         return chosen[order], keys[order]
 
@@ -309,37 +300,6 @@ class _View:
 # ---- the engine ----
 
 
-@contextmanager
-def _reading(folder: str) -> Iterator[None]:
-    """Errors from Whoosh's files become EngineError (ours pass through)."""
-    try:
-        yield
-    except SearchnewsError:
-        raise
-    except Exception as exc:
-        raise EngineError(
-            f"The search index in {folder} could not be read ({type(exc).__name__}: {exc}). "
-            "Rebuild the index from the catalog."
-        ) from exc
-
-
-def _retrying(folder: str, open_: Callable[[], Any]) -> Any:
-    """`open_()`, tried again when a file it needs was just deleted.
-
-    A commit deletes the files of older generations after it renames its TOC into place: a
-    reader that read the older TOC can miss a file, and the next attempt reads the new TOC.
-    """
-    for attempt in range(_OPEN_ATTEMPTS):
-        try:
-            with _reading(folder):
-                return open_()
-        except EngineError as exc:
-            if not isinstance(exc.__cause__, FileNotFoundError):
-                raise
-            time.sleep(0.01 * (attempt + 1))
-    raise IndexBusyError(f"The index in {folder} is changing; try again.")
-
-
 class WhooshEngine(Engine):
     """A searchnews index in Whoosh: one folder, one writer at a time, point-in-time readers."""
 
@@ -354,7 +314,8 @@ class WhooshEngine(Engine):
         # a document added by a writer that has not committed yet, so changes wait here.
         self.staged: dict[int, dict[str, Any] | None] = {}
         self.segment_cache: dict[tuple[str, str, str], Any] = {}
-        self.view = _View(self._new_searcher(), self.segment_cache)
+        self.postings = PostingsCache()
+        self.view = _View(self._new_searcher(), self.segment_cache, self.postings)
 
     @classmethod
     def create(cls, folder: str) -> WhooshEngine:
@@ -363,9 +324,7 @@ class WhooshEngine(Engine):
         os.makedirs(folder, exist_ok=True)
         sync_path(os.path.dirname(folder))
         storage = DurableStorage(folder)
-        with _reading(folder):
-            index = storage.create_index(build_schema())
-            return cls(folder, index, storage)
+        return cls(folder, storage.create_index(build_schema()), storage)
 
     @classmethod
     def open(cls, folder: str) -> WhooshEngine:
@@ -376,12 +335,12 @@ class WhooshEngine(Engine):
             raise missing
         storage = DurableStorage(folder)
         try:
-            index = _retrying(folder, storage.open_index)
+            index = retrying(folder, storage.open_index)
         except EngineError as exc:
             if isinstance(exc.__cause__, EmptyIndexError):
                 raise missing from None
             raise
-        with _reading(folder):
+        with reading(folder):
             check_schema(index.schema, folder)
         return cls(folder, index, storage)
 
@@ -409,7 +368,8 @@ class WhooshEngine(Engine):
         keys = [int(key) for key in keys]
         self._writer()
         for key in keys:
-            self.staged[key] = None
+            if 0 < key < ABSENT:  # no other key can be in the index
+                self.staged[key] = None
 
     def commit(self) -> None:
         """Make staged changes durable (files and folder synced) and visible on `refresh`."""
@@ -439,20 +399,22 @@ class WhooshEngine(Engine):
     # -- reading --
 
     def _new_searcher(self) -> Any:
-        return _retrying(self.folder, lambda: self.index.searcher(weighting=scoring.BM25F()))
+        return retrying(self.folder, lambda: self.index.searcher(weighting=scoring.BM25F()))
 
     def refresh(self) -> None:
         """Make this reader see exactly the last commit (a no-op when nothing changed)."""
-        with _reading(self.folder):
+        with reading(self.folder):
             if self.view.searcher.up_to_date():
                 return
-        old, self.view = self.view, _View(self._new_searcher(), self.segment_cache)
-        old.close()
-        current = {leaf.segment_id: str(leaf.deleted) for leaf in self.view.leaves}
+        # The old view is not closed here: another thread may still be searching it; its
+        # files close when the last search that holds it lets it go.
+        self.view = _View(self._new_searcher(), self.segment_cache, self.postings)
+        current = {leaf.segment_id: leaf.deleted for leaf in self.view.leaves}
         for entry in list(self.segment_cache):
             segment, kind, field = entry
-            if segment not in current or (kind == "live" and field != current[segment]):
+            if segment not in current or (kind == "live" and field != str(current[segment])):
                 del self.segment_cache[entry]
+        self.postings.keep(current)
 
     def search(self, request: SearchRequest) -> SearchPage:
         """One page of matches as of the last `refresh`."""
@@ -465,7 +427,7 @@ class WhooshEngine(Engine):
         offset, limit = max(request.offset, 0), max(request.limit, 0)
         scored = request.sort == "relevance" and limit > 0
         view = self.view
-        with _reading(self.folder):
+        with reading(self.folder):
             ids, scores = view.matches(request.query, scored)
             facets = {name: view.facet(name, ids, most) for name, most in request.facets}
             hits: list[tuple[int, float]] = []
@@ -479,7 +441,7 @@ class WhooshEngine(Engine):
     def scan(self, query: Node) -> Iterator[int]:
         """Every matching key, in no particular order, without scoring."""
         compile_node(query)
-        with _reading(self.folder):
+        with reading(self.folder):
             parts = [leaf.numbers(KEY)[leaf.evaluate(query, False)[0]] for leaf in self.view.leaves]
         return (key for part in parts for key in part.tolist())
 
@@ -490,17 +452,8 @@ class WhooshEngine(Engine):
     def doc_frequency(self, field: str, token: str) -> int:
         """How many documents hold `token` in the text field `field`."""
         _text_field(field)
-        total = 0
-        with _reading(self.folder):
-            for leaf in self.view.leaves:
-                reader = leaf.reader
-                if (field, token) not in reader:
-                    continue
-                if reader.has_deletions():
-                    total += sum(1 for _ in reader.postings(field, token).all_ids())
-                else:
-                    total += reader.doc_frequency(field, token)
-        return total
+        with reading(self.folder):
+            return sum(leaf.doc_frequency(field, token) for leaf in self.view.leaves)
 
     def terms(self, field: str, prefix: str, limit: int = 100) -> list[tuple[str, int]]:
         """Tokens of a text field that start with `prefix`, in token order, with their
@@ -509,7 +462,7 @@ class WhooshEngine(Engine):
         found: list[tuple[str, int]] = []
         if limit <= 0 or not self.view.leaves:
             return found
-        with _reading(self.folder):
+        with reading(self.folder):
             for raw in self.view.searcher.reader().expand_prefix(field, prefix):
                 token = raw.decode("utf-8")
                 frequency = self.doc_frequency(field, token)
@@ -524,6 +477,7 @@ class WhooshEngine(Engine):
         self.rollback()
         self.view.close()
         self.segment_cache.clear()
+        self.postings.keep({})
 
 
 ENGINE = WhooshEngine

@@ -19,7 +19,10 @@ segment are cached by segment id: a segment never changes, but for its deletions
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -32,7 +35,7 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.scoring import bm25
 
-from ..errors import EngineError
+from ..errors import EngineError, IndexBusyError, SearchnewsError
 from .base import (
     MULTI_NUMBER_FIELDS,
     SINGLE_NUMBER_FIELDS,
@@ -49,6 +52,7 @@ from .base import (
 )
 
 KEY = "key"
+_OPEN_ATTEMPTS = 5
 _EMPTY = np.zeros(0, dtype=np.int64)
 # What a NUMERIC column holds for a document without a value (Whoosh's default for unsigned
 # 64-bit fields): never a value of ours, so facets and sorts can tell "absent" from 0.
@@ -65,7 +69,15 @@ def sync_path(path: str) -> None:
 
 
 class DurableStorage(FileStorage):
-    """A FileStorage whose commits are durable when Whoosh's commit returns (see module doc)."""
+    """A FileStorage whose commits are durable when Whoosh's commit returns (see module doc).
+
+    Memory maps are off by default: Whoosh copies each mapped part of a compound segment into
+    a BytesIO when it opens it, so every new searcher would copy the whole index into memory
+    (seconds and hundreds of MB on a large index); plain reads go through the OS page cache.
+    """
+
+    def __init__(self, path: str, supports_mmap: bool = False, readonly: bool = False) -> None:
+        super().__init__(path, supports_mmap=supports_mmap, readonly=readonly)
 
     def create_file(self, name: str, excl: bool = False, mode: str = "wb", **kwargs: Any):
         chained = kwargs.pop("onclose", None)
@@ -88,6 +100,40 @@ class DurableStorage(FileStorage):
         sync_path(self.folder)
 
 
+@contextmanager
+def reading(folder: str) -> Iterator[None]:
+    """Errors from Whoosh's files become EngineError (ours pass through)."""
+    try:
+        yield
+    except SearchnewsError:
+        raise
+    except FileNotFoundError as exc:
+        # A commit deletes the files of older generations: a view taken before it may miss one.
+        raise IndexBusyError(
+            f"The search index in {folder} changed during this search: try again."
+        ) from exc
+    except Exception as exc:
+        raise EngineError(
+            f"The search index in {folder} could not be read ({type(exc).__name__}: {exc}). "
+            "Rebuild the index from the catalog."
+        ) from exc
+
+
+def retrying(folder: str, open_: Callable[[], Any]) -> Any:
+    """`open_()`, tried again when a file it needs was just deleted.
+
+    A commit deletes the files of older generations after it renames its TOC into place: a
+    reader that read the older TOC can miss a file, and the next attempt reads the new TOC.
+    """
+    for attempt in range(_OPEN_ATTEMPTS):
+        try:
+            with reading(folder):
+                return open_()
+        except IndexBusyError:
+            time.sleep(0.01 * (attempt + 1))
+    raise IndexBusyError(f"The index in {folder} is changing; try again.")
+
+
 def number_field(name: str) -> str:
     """The Whoosh field of an integer field (text and integer fields share some names)."""
     return "num_" + name
@@ -98,35 +144,27 @@ def values_field(name: str) -> str:
     return "values_" + name
 
 
-# Fields searched by ranges over many distinct values get Whoosh's tiered terms (a range then
-# reads a few hundred terms at most); the others are matched by value or by short ranges over
-# few distinct values (sites, days, months), where one term per value is enough and indexing
-# stays cheap.
-TIERED_FIELDS = ("published",)
-
-
-def _number(*, sortable: bool = False, shift_step: int = 0, **kwargs: Any) -> NUMERIC:
-    return NUMERIC(int, bits=64, signed=False, sortable=sortable, shift_step=shift_step, **kwargs)
-
-
-def _shift(name: str) -> int:
-    return 4 if name in TIERED_FIELDS else 0
+def _number(*, sortable: bool = False, **kwargs: Any) -> NUMERIC:
+    # One term per value (no tiers): searches read ranges from the columns, and the terms keep
+    # every value matchable by Whoosh's own queries (compile_node's NumericRange).
+    return NUMERIC(int, bits=64, signed=False, sortable=sortable, shift_step=0, **kwargs)
 
 
 def build_schema() -> Schema:
     """The schema of a searchnews index in Whoosh.
 
     Texts arrive analysed (tokens joined by single spaces), so the only analysis is splitting
-    at spaces. The key is an exact term (no tiers: it is never searched by range) and a column.
+    at spaces. Integer fields are NUMERIC with a column (single-valued) or with a packed column
+    of their values (many-valued); the key is both an exact term and a column.
     """
     schema = Schema()
     schema.add(KEY, _number(stored=True, unique=True, sortable=True))
     for name in TEXT_FIELDS:
         schema.add(name, TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=True, stored=False))
     for name in SINGLE_NUMBER_FIELDS:
-        schema.add(number_field(name), _number(sortable=True, shift_step=_shift(name)))
+        schema.add(number_field(name), _number(sortable=True))
     for name in MULTI_NUMBER_FIELDS:
-        schema.add(number_field(name), _number(shift_step=_shift(name)))
+        schema.add(number_field(name), _number())
         schema.add(values_field(name), COLUMN(columns.VarBytesColumn()))
     return schema
 
@@ -134,16 +172,15 @@ def build_schema() -> Schema:
 def check_schema(schema: Schema, folder: str) -> None:
     """Raise EngineError unless the index in `folder` has every field this engine uses."""
     expected = build_schema()
-    missing = [name for name in expected.names() if name not in schema]
-    wrong = [
+    differ = [
         name
         for name in expected.names()
-        if name in schema and type(schema[name]) is not type(expected[name])
+        if name not in schema or type(schema[name]) is not type(expected[name])
     ]
-    if missing or wrong:
+    if differ:
         raise EngineError(
             f"The search index in {folder} was made by another version of searchnews "
-            f"(fields {', '.join(missing + wrong)} differ). Rebuild the index."
+            f"(fields {', '.join(differ)} differ). Rebuild the index."
         )
 
 
@@ -286,6 +323,35 @@ def _collect(matcher: Any, value: Callable[[], float]) -> tuple[np.ndarray, np.n
     return np.array(ids, dtype=np.int64), np.array(values, dtype=np.float64)
 
 
+class PostingsCache:
+    """The postings (docnums, weights) of recently searched terms, per segment, least recently
+    used dropped first beyond `budget` postings (16 bytes each): a query refined by a filter,
+    or a word met again in another query, reads no posting twice."""
+
+    def __init__(self, budget: int = 4_000_000) -> None:
+        self.budget = budget
+        self.size = 0
+        self.entries: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+    def get(self, entry: tuple) -> tuple[np.ndarray, np.ndarray] | None:
+        found = self.entries.get(entry)
+        if found is not None:
+            self.entries.move_to_end(entry)
+        return found
+
+    def put(self, entry: tuple, postings: tuple[np.ndarray, np.ndarray]) -> None:
+        self.entries[entry] = postings
+        self.size += len(postings[0])
+        while self.size > self.budget and len(self.entries) > 1:
+            _, (ids, _) = self.entries.popitem(last=False)
+            self.size -= len(ids)
+
+    def keep(self, segments: dict[str, int]) -> None:
+        """Drop the postings of segments no longer searched or since changed by deletions."""
+        for entry in [e for e in self.entries if segments.get(e[0]) != e[1]]:
+            self.size -= len(self.entries.pop(entry)[0])
+
+
 class Segment:
     """One segment of a view: its searcher, docnum offset and the arrays read from it.
 
@@ -293,8 +359,12 @@ class Segment:
     columns never change, and its live documents only change with its deletion count).
     """
 
-    def __init__(self, searcher: Any, offset: int, cache: dict) -> None:
+    def __init__(
+        self, searcher: Any, offset: int, cache: dict, postings: PostingsCache, statistics: dict
+    ) -> None:
         self.searcher = searcher
+        self.postings = postings
+        self.statistics = statistics
         self.reader = searcher.reader()
         self.offset = offset
         segment = self.reader.segment()
@@ -302,7 +372,6 @@ class Segment:
         self.deleted = segment.deleted_count()
         self.size = self.reader.doc_count_all()
         self.cache = cache
-        self.key_column: Any = None
 
     def cached(self, kind: str, field: str, read: Callable[[], Any]) -> Any:
         entry = (self.segment_id, kind, field)
@@ -323,14 +392,6 @@ class Segment:
             "live", str(self.deleted), lambda: np.fromiter(self.reader.all_doc_ids(), np.int64)
         )
 
-    def key(self, docnum: int) -> int:
-        keys = self.cache.get((self.segment_id, "numbers", KEY))
-        if keys is not None:
-            return int(keys[docnum])
-        if self.key_column is None:
-            self.key_column = self.reader.column_reader(KEY, translate=False)
-        return self.key_column[docnum]
-
     def lengths(self, field: str, ids: np.ndarray) -> np.ndarray:
         """BM25's field lengths, read as Whoosh's scorer reads them (default 1)."""
         length = self.reader.doc_field_length
@@ -344,19 +405,35 @@ class Segment:
 
     def term(self, node: TermNode, scored: bool) -> Result:
         field, token = node.field, node.token
-        if (field, token) not in self.reader:
-            return _empty(scored)
-        matcher = self.reader.postings(field, token)
+        entry = (self.segment_id, self.deleted, field, token)
+        found = self.postings.get(entry)
+        if found is None:
+            if (field, token) not in self.reader:
+                return _empty(scored)
+            matcher = self.reader.postings(field, token)
+            found = _collect(matcher, matcher.weight)
+            self.postings.put(entry, found)
+        ids, frequencies = found
         if not scored:
-            return np.fromiter(matcher.all_ids(), np.int64), None
-        ids, frequencies = _collect(matcher, matcher.weight)
+            return ids, None
         if node.boost <= 0:
             return ids, np.zeros(len(ids))
-        # Whoosh's own BM25F: its scorer's statistics and formula, over all postings at once.
-        scorer = self.searcher.weighting.scorer(self.searcher, field, token)
-        lengths = self.lengths(field, ids)
-        scores = bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1)
+        # Whoosh's own BM25F, over all postings at once: its scorer's parameters and collection
+        # statistics (read from the whole searcher, so the same in every segment) and formula.
+        stats = self.statistics.get((field, token))
+        if stats is None:
+            scorer = self.searcher.weighting.scorer(self.searcher, field, token)
+            stats = (scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
+            self.statistics[(field, token)] = stats
+        idf, avgfl, b, k1 = stats
+        scores = bm25(idf, frequencies, self.lengths(field, ids), avgfl, b, k1)
         return ids, (scores * node.boost if node.boost != 1 else scores)
+
+    def doc_frequency(self, field: str, token: str) -> int:
+        """How many live documents of this segment hold `token` in `field`."""
+        if self.deleted:  # Whoosh's term statistics count deleted documents too
+            return len(self.term(TermNode(field, token), False)[0])
+        return self.reader.doc_frequency(field, token)
 
     def prefix(self, node: PrefixNode, scored: bool) -> Result:
         postings = self.reader.postings

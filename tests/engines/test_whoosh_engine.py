@@ -17,6 +17,7 @@ import whoosh.columns
 import whoosh.filedb.structfile
 import whoosh.formats
 import whoosh.index
+import whoosh.query
 from whoosh import scoring
 
 from searchnews.analysis import exact_text, stemmed_text
@@ -218,7 +219,7 @@ def test_upsert_twice_leaves_one_document(engine):
 
 def test_delete_only_commits_rollback_and_point_in_time(engine):
     load(engine, [doc(key, "word") for key in range(1, 6)])
-    engine.delete([2, 4, 99])
+    engine.delete([2, 4, 99, -1, 0])
     engine.commit()
     assert engine.count() == 5  # point in time until refresh
     engine.refresh()
@@ -314,7 +315,8 @@ def test_matches_and_scores_are_whoosh_s_for_the_compiled_tree(tmp_path):
             length = rng.choice([3, 3, 8, 30])  # many equal lengths: many equal scores
             body = " ".join(rng.choice(words) for _ in range(length))
             people = rng.sample(range(1, 6), rng.randint(0, 2))
-            docs.append(doc(key, body, site=[rng.randint(1, 4)], person=people))
+            when = [20240101000000 + rng.randint(0, 400) * 10**6] if key % 5 else []
+            docs.append(doc(key, body, site=[rng.randint(1, 4)], person=people, published=when))
         rng.shuffle(docs)
         load(made, docs)
         made.delete(rng.sample(range(1, key + 1), 30))
@@ -326,6 +328,8 @@ def test_matches_and_scores_are_whoosh_s_for_the_compiled_tree(tmp_path):
         BoolNode(should=(w[1], w[2], term("w3", boost=2.0))),
         BoolNode(must=(w[4],), should=(w[5], BoolNode(must=(w[6], w[7]))), must_not=(w[8],)),
         BoolNode(must=(w[7], RangeNode("site", 2, 3))),
+        BoolNode(must=(w[2], RangeNode("published", 20240301000000, 20240630235959))),
+        BoolNode(should=(w[3], w[9]), must_not=(RangeNode("published", None, None),)),
         BoolNode(should=(w[8], RangeNode("person", 2, 2))),
         BoolNode(must=(AllNode(),), must_not=(w[0], RangeNode("person", None, None))),
         BoolNode(should=(PrefixNode("body", "w1", 2.0), PhraseNode("body", ("w2", "w3"), 1))),
@@ -419,6 +423,9 @@ def test_kept_reader_sees_old_then_exactly_the_new_commit(base_1500, tmp_path, w
     assert sorted(reader.scan(term("replaced"))) == list(range(501, 701))
     assert find(reader, term("k600")) == [600] and find(reader, term("k300")) == []
     assert reader.doc_frequency("body", "original") == 800
+    assert reader.terms("body", "orig") == [("original", 800)]
+    assert reader.terms("body", "k15", 3) == [("k1500", 1)]  # k150...k159 were deleted
+    assert reader.terms("body", "k60", 3) == [("k600", 1), ("k601", 1), ("k602", 1)]
     reader.refresh()
     assert reader.count() == 1000
     reader.close()
@@ -535,14 +542,21 @@ def test_malicious_toc_schema_is_refused(tmp_path, monkeypatch):
     assert not marker.exists()
 
 
-def test_malicious_toc_segment_list_is_refused(tmp_path, monkeypatch):
+def is_segment_list(obj) -> bool:
+    return isinstance(obj, list) and bool(obj) and type(obj[0]).__name__ == "W3Segment"
+
+
+def is_compound_directory(obj) -> bool:
+    return isinstance(obj, dict) and bool(obj) and all("offset" in v for v in obj.values())
+
+
+@pytest.mark.parametrize("wanted", [is_segment_list, is_compound_directory])
+def test_malicious_toc_segments_and_segment_directories_are_refused(tmp_path, monkeypatch, wanted):
     marker = tmp_path / "marker"
     real = whoosh.filedb.structfile.dump_pickle
 
     def dump(obj, file, *args):
-        if isinstance(obj, list) and obj and type(obj[0]).__name__ == "W3Segment":
-            obj = Evil(marker, "open")
-        return real(obj, file, *args)
+        return real(Evil(marker, "open") if wanted(obj) else obj, file, *args)
 
     made = WhooshEngine.create(str(tmp_path / "index"))
     monkeypatch.setattr(whoosh.filedb.structfile, "dump_pickle", dump)
@@ -589,7 +603,16 @@ def test_malicious_index_data_is_refused(tmp_path, monkeypatch, target):
     assert not marker.exists()
 
 
-def test_compiled_queries_are_whoosh_queries():
+def test_compiled_queries_are_whoosh_queries(engine):
     compiled = compile_node(BoolNode(must=(term("a"),), should=(term("b"),), must_not=(term("c"),)))
-    assert type(compiled).__name__ == "AndNot"
-    assert type(compile_node(BoolNode())).__name__ == "_NullQuery"
+    assert isinstance(compiled, whoosh.query.AndNot)
+    assert compile_node(BoolNode()) is whoosh.query.NullQuery
+    # Whoosh's own AndNot keeps a first match whose exclusion starts on an earlier document.
+    load(engine, [doc(1, "a", published=[1]), doc(2, "b", published=[2])])
+    node = BoolNode(should=(term("b"),), must_not=(RangeNode("published", None, None),))
+    plain = whoosh.query.AndNot(whoosh.query.Term("body", "b"), compile_node(node.must_not[0]))
+    ix = DurableStorage(engine.folder).open_index()
+    with ix.searcher() as searcher:
+        assert len(searcher.search(plain)) == 1
+        assert len(searcher.search(compile_node(node))) == 0
+    assert find(engine, node) == []
