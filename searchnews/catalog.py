@@ -144,6 +144,7 @@ class Catalog:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._labels: dict[tuple[str, str], int] = {}
         self._prepare()
 
     # ---- connections and schema ----
@@ -181,7 +182,7 @@ class Catalog:
 
     def transaction(self):
         """A write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error."""
-        return _Transaction(self.db)
+        return _Transaction(self.db, self.forget_labels)
 
     def close(self) -> None:
         with self._lock:
@@ -255,9 +256,11 @@ class Catalog:
         return int(row[0]) if row else None
 
     def next_key(self) -> int:
-        row = self.db.execute("SELECT coalesce(max(key), 0) FROM articles").fetchone()
-        pending = self.db.execute("SELECT coalesce(max(key), 0) FROM pending").fetchone()
-        return max(int(row[0]), int(pending[0])) + 1
+        """A key no article has had: keys are never used again, so an engine can never take
+        a new article for a removed one (inside the caller's transaction)."""
+        key = int(self.setting("last_key", "0")) + 1
+        self.set_setting("last_key", str(key))
+        return key
 
     def put_article(
         self,
@@ -385,16 +388,26 @@ class Catalog:
     # ---- labels ----
 
     def label_ids(self, kind: str, names: Iterable[str]) -> list[int]:
-        """Ids of labels (site names, sections, entity names), made when new."""
+        """Ids of labels (site names, sections, entity names), made when new.
+
+        Labels are never changed or removed, so ids are remembered once read; an id made in a
+        transaction that is then rolled back is forgotten with `forget_labels`.
+        """
         ids = []
         for name in names:
-            row = self.db.execute(
-                "INSERT INTO labels (kind, name) VALUES (?, ?) ON CONFLICT (kind, name) "
-                "DO UPDATE SET name = name RETURNING id",
-                (kind, name),
-            ).fetchone()
-            ids.append(int(row[0]))
+            known = self._labels.get((kind, name))
+            if known is None:
+                row = self.db.execute(
+                    "INSERT INTO labels (kind, name) VALUES (?, ?) ON CONFLICT (kind, name) "
+                    "DO UPDATE SET name = name RETURNING id",
+                    (kind, name),
+                ).fetchone()
+                known = self._labels[(kind, name)] = int(row[0])
+            ids.append(known)
         return ids
+
+    def forget_labels(self) -> None:
+        self._labels.clear()
 
     def label_names(self, ids: Iterable[int]) -> dict[int, str]:
         wanted = list(ids)
@@ -421,8 +434,9 @@ class Catalog:
 
 
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, on_rollback) -> None:
         self._db = db
+        self._on_rollback = on_rollback
 
     def __enter__(self) -> sqlite3.Connection:
         self._db.execute("BEGIN IMMEDIATE")
@@ -433,3 +447,4 @@ class _Transaction:
             self._db.execute("COMMIT")
         else:
             self._db.execute("ROLLBACK")
+            self._on_rollback()

@@ -141,20 +141,21 @@ class IndexWriter:
                 if key is None:
                     key = catalog.next_key()
                 else:
-                    groups.update(catalog.groups_of([key]).values())
+                    groups.update(self._leave_story(key))
                     catalog.clear_sketch(key)  # the old text must not be taken for a copy
                 group = self.duplicates.key_for(key, item.sketch)
                 catalog.put_article(
                     key, document_id(item.state.path), source, item.article, group, item.sketch
                 )
-                groups.add(group)
+                if group != key:  # joined an earlier story, whose members change
+                    groups.add(group)
                 documents[key] = engine_document(
                     key, item.article, item.texts, catalog.label_ids, None
                 )
             for path in batch.removed:
                 key = catalog.key_for_source(path)
                 if key is not None:
-                    groups.update(catalog.groups_of([key]).values())
+                    groups.update(self._leave_story(key))
                     catalog.remove_article(key)
                     deleted.append(key)
                 catalog.forget_source(path)
@@ -167,6 +168,23 @@ class IndexWriter:
         with catalog.transaction():
             catalog.clear_pending()
             catalog.bump_generation()
+
+    def _leave_story(self, key: int) -> set[int]:
+        """Take an article out of its story before it is replaced or removed; the stories whose
+        members change. A story is known by its first article's key, so when that article
+        leaves, the others go on as the story of the next one."""
+        group = self.catalog.groups_of([key]).get(key)
+        if group is None:
+            return set()
+        if group != key:
+            return {group}
+        others = [member for member in self.catalog.group_members(group) if member != key]
+        if not others:
+            return set()
+        for member in others:
+            self.catalog.set_copy_group(member, others[0])
+        self.catalog.set_copy_group(key, key)
+        return {others[0]}
 
     def _mark_copies(self, groups: set[int], documents: dict[int, EngineDocument]) -> None:
         """Give every member of the touched stories its copy group (or none, when a story is

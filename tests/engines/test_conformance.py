@@ -3,6 +3,7 @@ suggestions and similar articles, over the shipped corpus and over pages made fo
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 import pytest
@@ -185,3 +186,40 @@ def test_phrases_match_across_punctuation_but_not_across_other_words(tmp_path, e
         assert news.search('"port strike"~2', collapse=False).total == 2
         assert news.search("strike").articles == 2
         assert news.search('"strikes"').total == 0 and news.search("strikes").total == 2
+
+
+WIRE = (
+    "The regional water board said on Tuesday that the reservoir above the valley had reached "
+    "its lowest level in forty years, and that farmers downstream would receive a third less "
+    "water this summer. Engineers will inspect the dam wall next month, the board said, while "
+    "talks with the three towns that draw on the reservoir continue through the spring."
+)
+
+
+def test_stories_follow_their_copies_when_the_first_is_rewritten_or_removed(tmp_path, engine_name):
+    folder = tmp_path / "p"
+    for name, site, day in (("a", "Valley Post", 1), ("b", "Hill Times", 2), ("c", "Dale Star", 3)):
+        write_page(folder, f"{name}.html", f"Reservoir at lowest level ({site})", [WIRE],
+                   site=site, published=f"2024-04-0{day}")  # fmt: skip
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        news.index([str(folder)], jobs=1, engine=engine_name)
+        found = news.search("reservoir")
+        assert (found.total, found.articles, len(found.hits[0].duplicates)) == (1, 3, 2)
+        # The first copy becomes another story: the other two stay one story.
+        write_page(folder, "a.html", "Tram depot opens", ["The new tram depot opened. " * 12],
+                   site="Valley Post", published="2024-04-01")  # fmt: skip
+        news.index([str(folder)], jobs=1)
+        found = news.search("reservoir")
+        assert (found.total, found.articles, len(found.hits[0].duplicates)) == (1, 2, 1)
+        assert news.search("tram depot").hits[0].duplicates == []
+        # With one copy gone, the last is a story of its own.
+        os.remove(folder / "b.html")
+        news.index([str(folder)], jobs=1, prune=True)
+        found = news.search("reservoir")
+        assert (found.total, found.articles, found.hits[0].duplicates) == (1, 1, [])
+        # A new page never takes over a removed one's story.
+        write_page(folder, "d.html", "Reservoir at lowest level (Fen News)", [WIRE],
+                   site="Fen News", published="2024-04-04")  # fmt: skip
+        news.index([str(folder)], jobs=1)
+        found = news.search("reservoir")
+        assert (found.total, found.articles, len(found.hits[0].duplicates)) == (1, 2, 1)
