@@ -213,9 +213,12 @@ def test_second_writer_gets_a_clear_error(pages, tmp_path):
     from searchnews import IndexLockedError
 
     index(pages, tmp_path / "ix")
-    with WriterLock(str(tmp_path / "ix")), NewsIndex(str(tmp_path / "ix")) as news:
-        with pytest.raises(IndexLockedError, match="Another process"):
-            news.index([str(pages)], jobs=1)
+    with (
+        WriterLock(str(tmp_path / "ix")),
+        NewsIndex(str(tmp_path / "ix")) as news,
+        pytest.raises(IndexLockedError, match="Another process"),
+    ):
+        news.index([str(pages)], jobs=1)
     with NewsIndex(str(tmp_path / "ix")) as news:
         assert news.count() == 4
 
