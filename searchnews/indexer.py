@@ -244,7 +244,8 @@ def update_index(
                 writer = IndexWriter(folder, folder.engine())
                 writer.recover()
                 writer.rebuild_engine(engine or folder.engine_name, commit_every)
-            writer = IndexWriter(folder, folder.ensure_engine(None if rebuild else engine))
+                engine = None  # the index is in that engine now
+            writer = IndexWriter(folder, folder.ensure_engine(engine))
             writer.recover()
             return _update(writer, roots, jobs, prune, progress, aliases, commit_every, reextract)
         finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import threading
 
 from .analysis import ANALYSIS_VERSION
 from .catalog import Catalog, catalog_exists
@@ -67,6 +68,7 @@ class IndexFolder:
         self.catalog = Catalog(path, create=create)
         self._engine: Engine | None = None
         self._engine_folder: str | None = None
+        self._switching = threading.Lock()
         version = self.catalog.setting(ANALYSIS_SETTING)
         if version is not None and int(version) != ANALYSIS_VERSION:
             raise SearchnewsError(
@@ -113,14 +115,14 @@ class IndexFolder:
                 f"The index in {self.path!r} is empty: add pages with "
                 f"`searchnews index CORPUS --index {self.path}`."
             )
-        if self._engine is None or folder != self._engine_folder:
-            old = self._engine
-            name = self.catalog.setting(ENGINE_SETTING) or DEFAULT_ENGINE
-            self._engine = engine_class(name).open(os.path.join(self.path, folder))
-            self._engine_folder = folder
-            if old is not None:
-                old.close()
-        return self._engine
+        with self._switching:
+            if self._engine is None or folder != self._engine_folder:
+                # The engine it replaces is not closed: another thread may still be searching
+                # it; it is released when the last search that holds it lets it go.
+                name = self.catalog.setting(ENGINE_SETTING) or DEFAULT_ENGINE
+                self._engine = engine_class(name).open(os.path.join(self.path, folder))
+                self._engine_folder = folder
+            return self._engine
 
     def has_engine(self) -> bool:
         return self.catalog.setting(FOLDER_SETTING) is not None

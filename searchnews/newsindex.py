@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -36,6 +37,7 @@ class NewsIndex:
         self.path = path
         self._folder: IndexFolder | None = None
         self._aliases: AliasTable | None = None
+        self._opening = threading.Lock()
 
     @property
     def alias_file(self) -> str:
@@ -49,9 +51,10 @@ class NewsIndex:
         return self._aliases
 
     def _open(self) -> IndexFolder:
-        if self._folder is None:
-            self._folder = IndexFolder(self.path)
-        return self._folder
+        with self._opening:  # the web server's threads share one NewsIndex
+            if self._folder is None:
+                self._folder = IndexFolder(self.path)
+            return self._folder
 
     def _reader(self):
         """The catalog and the engine, refreshed to the last commit."""

@@ -288,3 +288,12 @@ def test_a_different_engine_needs_a_rebuild(pages, tmp_path):
     index(pages, tmp_path / "ix", engine="whoosh")
     with pytest.raises(SearchnewsError, match="--rebuild --engine tantivy"):
         index(pages, tmp_path / "ix", engine="tantivy")
+
+
+def test_a_reextract_of_an_old_index_can_choose_the_engine(pages, tmp_path):
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "_searchnews_3.toc").write_bytes(b"old table of contents")
+    index(pages, old, rebuild=True, reextract=True, engine="tantivy")
+    with NewsIndex(str(old)) as news:
+        assert news.engine_name == "tantivy" and news.search("dredging").total == 1
