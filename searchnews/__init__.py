@@ -2,6 +2,8 @@
 
 from .errors import (
     ArticleNotFoundError,
+    EngineError,
+    IndexBusyError,
     IndexLockedError,
     IndexNotFoundError,
     QueryError,
@@ -13,8 +15,10 @@ from .newsindex import NewsIndex
 __all__ = [
     "Article",
     "ArticleNotFoundError",
+    "EngineError",
     "Failure",
     "Hit",
+    "IndexBusyError",
     "IndexLockedError",
     "IndexNotFoundError",
     "IndexReport",

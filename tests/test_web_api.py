@@ -159,3 +159,19 @@ def test_hostile_page_is_shown_as_text(hostile_client):
     assert (
         source.mimetype == "text/plain" and source.headers["Content-Security-Policy"] == "sandbox"
     )
+
+
+def test_a_search_that_met_a_commit_asks_to_be_retried(corpus_index, monkeypatch):
+    from searchnews import IndexBusyError
+
+    app = create_app(str(corpus_index))
+    app.testing = True
+
+    def busy(*_args, **_kwargs):
+        raise IndexBusyError("The search index changed during this search: try again.")
+
+    monkeypatch.setattr(NewsIndex, "search", busy)
+    response = app.test_client().get("/api/search?q=kyiv")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.get_json()["message"].endswith("try again.")

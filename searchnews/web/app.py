@@ -12,7 +12,7 @@ import re
 from flask import Flask, Response, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from ..errors import ArticleNotFoundError, QueryError, SearchnewsError
+from ..errors import ArticleNotFoundError, IndexBusyError, QueryError, SearchnewsError
 from ..models import facets_to_dict
 from ..newsindex import NewsIndex
 from ..query import MAX_QUERY_LENGTH
@@ -187,9 +187,12 @@ def create_app(index_dir: str = "index") -> Flask:
         else:
             log.exception("unexpected error on %s", request.path)
             status, message = 500, "Something went wrong on the server; the log says what."
+        # A search that met a commit in progress succeeds when asked again.
+        headers = {"Retry-After": "1"} if isinstance(problem, IndexBusyError) else {}
         if request.path.startswith("/api/") or request.path == "/openapi.json":
-            return jsonify({"status": status, "message": message}), status
-        return render_template("error.html", status=status, message=message), status
+            return jsonify({"status": status, "message": message}), status, headers
+        page = render_template("error.html", status=status, message=message)
+        return page, status, headers
 
     @app.after_request
     def _headers(response: Response) -> Response:
