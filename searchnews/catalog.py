@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import IndexNotFoundError, SearchnewsError
-from .models import Article
+from .models import Article, Copy
 
 CATALOG_FILE = "catalog.sqlite"
 SCHEMA_VERSION = 1
@@ -90,19 +90,6 @@ class StoredArticle:
     path: str
     copy_group: int
     article: Article
-
-
-@dataclass(frozen=True)
-class CopyRow:
-    """What a hit shows of another copy of its story (read without the article text)."""
-
-    key: int
-    id: str
-    path: str
-    url: str | None
-    headline: str
-    published: datetime | None
-    site_name: str | None
 
 
 def _pack(article: Article) -> bytes:
@@ -316,35 +303,32 @@ class Catalog:
         row = self.db.execute("SELECT key FROM articles WHERE id = ?", (doc_id,)).fetchone()
         return int(row[0]) if row else None
 
-    def get(self, keys: Iterable[int]) -> dict[int, StoredArticle]:
-        """The articles with these keys (missing keys are left out), text included."""
-        wanted = list(dict.fromkeys(keys))
-        found: dict[int, StoredArticle] = {}
+    def _rows_in(self, query: str, values: Iterable[int]) -> Iterator[tuple]:
+        """The rows of `query`, whose `{marks}` is filled with the values, in chunks (SQLite
+        limits how many parameters one statement takes)."""
+        wanted = list(dict.fromkeys(values))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                "SELECT a.key, a.id, s.path, a.copy_group, a.data FROM articles a "
-                f"JOIN sources s ON s.id = a.source WHERE a.key IN ({marks})",
-                chunk,
-            )
-            for key, doc_id, path, group, data in rows:
-                found[key] = StoredArticle(key, doc_id, path, group, _unpack(data))
+            yield from self.db.execute(query.format(marks=",".join("?" * len(chunk))), chunk)
+
+    def get(self, keys: Iterable[int]) -> dict[int, StoredArticle]:
+        """The articles with these keys (missing keys are left out), text included."""
+        rows = self._rows_in(
+            "SELECT a.key, a.id, s.path, a.copy_group, a.data FROM articles a "
+            "JOIN sources s ON s.id = a.source WHERE a.key IN ({marks})",
+            keys,
+        )
+        found = {
+            key: StoredArticle(key, doc_id, path, group, _unpack(data))
+            for key, doc_id, path, group, data in rows
+        }
         self.fetched += len(found)
         return found
 
     def groups_of(self, keys: Iterable[int]) -> dict[int, int]:
         """The copy group of each key (without reading the texts)."""
-        wanted = list(keys)
-        groups: dict[int, int] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT key, copy_group FROM articles WHERE key IN ({marks})", chunk
-            )
-            groups.update((int(key), int(group)) for key, group in rows)
-        return groups
+        rows = self._rows_in("SELECT key, copy_group FROM articles WHERE key IN ({marks})", keys)
+        return {int(key): int(group) for key, group in rows}
 
     def group_members(self, group: int) -> list[int]:
         rows = self.db.execute(
@@ -352,8 +336,8 @@ class Catalog:
         )
         return [int(key) for (key,) in rows]
 
-    def copies(self, group: int, limit: int) -> list[CopyRow]:
-        """Articles of a story, first published first (without reading their texts)."""
+    def copies(self, group: int, limit: int) -> list[tuple[int, Copy]]:
+        """(key, copy) of the articles of a story, first indexed first (without their texts)."""
         rows = self.db.execute(
             "SELECT a.key, a.id, s.path, a.url, a.headline, a.published, a.site_name "
             "FROM articles a JOIN sources s ON s.id = a.source WHERE a.copy_group = ? "
@@ -361,7 +345,7 @@ class Catalog:
             (group, limit),
         )
         return [
-            CopyRow(key, doc_id, path, url, headline, _date(published), site)
+            (key, Copy(doc_id, path, url, headline, _date(published), site))
             for key, doc_id, path, url, headline, published, site in rows
         ]
 
@@ -410,14 +394,8 @@ class Catalog:
         self._labels.clear()
 
     def label_names(self, ids: Iterable[int]) -> dict[int, str]:
-        wanted = list(ids)
-        names: dict[int, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(f"SELECT id, name FROM labels WHERE id IN ({marks})", chunk)
-            names.update((int(label), name) for label, name in rows)
-        return names
+        rows = self._rows_in("SELECT id, name FROM labels WHERE id IN ({marks})", ids)
+        return {int(label): name for label, name in rows}
 
     # ---- engine changes not yet committed by the engine ----
 

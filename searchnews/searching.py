@@ -120,12 +120,8 @@ def facet_values(catalog: Catalog, page: SearchPage, options: SearchOptions) -> 
 
 
 def _copies(catalog: Catalog, stored: StoredArticle) -> list[Copy]:
-    rows = catalog.copies(stored.copy_group, MAX_COPIES + 1)
-    return [
-        Copy(row.id, row.path, row.url, row.headline, row.published, row.site_name)
-        for row in rows
-        if row.key != stored.key
-    ][:MAX_COPIES]
+    copies = catalog.copies(stored.copy_group, MAX_COPIES + 1)
+    return [copy for key, copy in copies if key != stored.key][:MAX_COPIES]
 
 
 def _spellings_found(stored: StoredArticle, leaves) -> list[str]:

@@ -15,12 +15,10 @@ from pathlib import Path
 import pytest
 import tantivy
 
-from searchnews.analysis import exact_text, stemmed_text
 from searchnews.engines import engine_class, tantivy_engine
 from searchnews.engines.base import (
     AllNode,
     BoolNode,
-    EngineDocument,
     NothingNode,
     PhraseNode,
     PrefixNode,
@@ -31,21 +29,9 @@ from searchnews.engines.base import (
 from searchnews.engines.tantivy_engine import ENGINE, TantivyEngine
 from searchnews.errors import EngineError, IndexLockedError
 
+from .documents import doc, raw
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def doc(key: int, body: str = "", headline: str = "", **numbers: list[int]) -> EngineDocument:
-    texts = {}
-    for field, text in (("body", body), ("headline", headline)):
-        if text:
-            texts[field] = exact_text(text)
-            texts[f"{field}_stem"] = stemmed_text(text)
-    return EngineDocument(key, texts, dict(numbers))
-
-
-def raw(key: int, body: str, **numbers: list[int]) -> EngineDocument:
-    """A document whose body is given already analysed."""
-    return EngineDocument(key, {"body": body}, dict(numbers))
 
 
 def fill(engine: TantivyEngine, documents) -> TantivyEngine:

@@ -20,7 +20,7 @@ import whoosh.index
 import whoosh.query
 from whoosh import scoring
 
-from searchnews.analysis import exact_text, stemmed_text
+from searchnews.analysis import stemmed_text
 from searchnews.engines import engine_class, safe_pickle
 from searchnews.engines.base import (
     AllNode,
@@ -37,21 +37,9 @@ from searchnews.engines.whoosh_engine import ENGINE, WhooshEngine, compile_node
 from searchnews.engines.whoosh_storage import DurableStorage
 from searchnews.errors import EngineError, IndexLockedError
 
+from .documents import doc, raw
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def doc(key: int, body: str = "", headline: str = "", **numbers: list[int]) -> EngineDocument:
-    texts = {}
-    for field, text in (("body", body), ("headline", headline)):
-        if text:
-            texts[field] = exact_text(text)
-            texts[f"{field}_stem"] = stemmed_text(text)
-    return EngineDocument(key, texts, dict(numbers))
-
-
-def raw(key: int, body: str, **numbers: list[int]) -> EngineDocument:
-    """A document whose body is given already analysed."""
-    return EngineDocument(key, {"body": body}, dict(numbers))
 
 
 @pytest.fixture
