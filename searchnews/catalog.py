@@ -12,6 +12,12 @@ then `pending` is cleared. A writer that finds pending keys when it starts (a ru
 the two commits) applies them again: upserts are idempotent by key. A writer also compares the
 engine's count with the catalog's and, if they differ, makes the engine hold exactly the
 catalog's keys (`reconcile` in the indexer).
+
+What a reader sees: an engine commit and the catalog rows its keys name always agree, even
+between the two commits. An article is never changed under its key: a new version gets a new
+key, and the old version moves to `retired`, where readers of the engine's previous commit still
+find its text. Retired versions are dropped one batch later (or when the engine has caught up
+after a stopped run), once no fresh reader can hold them.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ import json
 import os
 import sqlite3
 import threading
+import weakref
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,7 +37,7 @@ from .errors import IndexNotFoundError, SearchnewsError
 from .models import Article, Copy
 
 CATALOG_FILE = "catalog.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _DATES = ("published", "modified")
 
 _SCHEMA = """
@@ -66,7 +74,15 @@ CREATE TABLE labels (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, UNIQUE (kind, name)
 );
 CREATE TABLE pending (key INTEGER PRIMARY KEY, op TEXT NOT NULL);  -- upsert, delete
+CREATE TABLE retired (
+    key INTEGER PRIMARY KEY, id TEXT NOT NULL, path TEXT NOT NULL,
+    copy_group INTEGER NOT NULL, generation INTEGER NOT NULL, data BLOB NOT NULL
+);
 """
+# Each schema version's changes from the one before, applied when an older catalog is opened.
+_MIGRATIONS = {
+    2: _SCHEMA[_SCHEMA.index("CREATE TABLE retired") :],
+}
 
 
 @dataclass(frozen=True)
@@ -129,7 +145,7 @@ class Catalog:
                 )
             os.makedirs(folder, exist_ok=True)
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._labels: dict[tuple[str, str], int] = {}
         self._prepare()
@@ -138,44 +154,62 @@ class Catalog:
 
     @property
     def db(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                         check_same_thread=False)  # fmt: skip
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=FULL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            self._local.connection = connection
+        """This thread's connection. It is closed when the thread ends (a threaded server
+        makes a thread per request) or when the catalog is closed."""
+        holder = getattr(self._local, "holder", None)
+        if holder is None:
+            holder = self._local.holder = _Connection(self.path)
             with self._lock:
-                self._connections.append(connection)
-        return connection
+                self._connections.add(holder)
+        return holder.connection
 
     def _prepare(self) -> None:
         db = self.db
         version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0:
-            with self.transaction():
-                if db.execute("PRAGMA user_version").fetchone()[0] == 0:
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            db.execute(statement)
-                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        elif version != SCHEMA_VERSION:
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
             raise SearchnewsError(
                 f"The catalog in {self.folder!r} has schema version {version}, which this "
-                f"searchnews does not read (it reads {SCHEMA_VERSION}): rebuild the index with "
-                "`searchnews index CORPUS --rebuild --reextract`."
+                f"searchnews does not read (it reads {SCHEMA_VERSION} and older): upgrade "
+                "searchnews, or rebuild the index with `searchnews index CORPUS --rebuild "
+                "--reextract`."
             )
+        with self.transaction():
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            changes = [_SCHEMA] if version == 0 else [
+                _MIGRATIONS[number] for number in range(version + 1, SCHEMA_VERSION + 1)
+            ]  # fmt: skip
+            for script in changes:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def transaction(self):
         """A write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error."""
         return _Transaction(self.db, self.forget_labels)
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see one committed state of the catalog (a read transaction); inside a
+        transaction of this thread, that transaction's state."""
+        db = self.db
+        if db.in_transaction:
+            yield
+            return
+        db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
+
     def close(self) -> None:
+        """Close every thread's connection (when no thread uses the catalog any more)."""
         with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
+            for holder in list(self._connections):
+                holder.connection.close()
+            self._connections = weakref.WeakSet()
         self._local = threading.local()
 
     # ---- settings ----
@@ -223,9 +257,11 @@ class Catalog:
         return int(row[0])
 
     def forget_source(self, path: str) -> None:
+        """Forget a file that is no longer indexed."""
         self.db.execute("DELETE FROM sources WHERE path = ? AND offset = -1", (path,))
 
     def failures(self) -> list[SourceState]:
+        """The sources that could not be indexed, with the reason, by path."""
         rows = self.db.execute(
             "SELECT path, content_hash, size, mtime_ns, status, reason FROM sources "
             "WHERE status = 'failed' ORDER BY path"
@@ -235,6 +271,7 @@ class Catalog:
     # ---- articles ----
 
     def key_for_source(self, path: str) -> int | None:
+        """The key of the article read from this file, if any."""
         row = self.db.execute(
             "SELECT a.key FROM articles a JOIN sources s ON s.id = a.source "
             "WHERE s.path = ? AND s.offset = -1",
@@ -282,16 +319,31 @@ class Catalog:
         )
 
     def clear_sketch(self, key: int) -> None:
+        """Forget an article's sketch, so that no later body is taken for its copy."""
         self.db.execute("DELETE FROM sketch_values WHERE key = ?", (key,))
 
-    def remove_article(self, key: int) -> None:
+    def retire_article(self, key: int) -> None:
+        """Take an article out of the catalog, keeping its text in `retired` for readers of
+        the engine commit that still holds the key."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO retired (key, id, path, copy_group, generation, data) "
+            "SELECT a.key, a.id, s.path, a.copy_group, ?, a.data FROM articles a "
+            "JOIN sources s ON s.id = a.source WHERE a.key = ?",
+            (self.generation(), key),
+        )
         self.db.execute("DELETE FROM sketch_values WHERE key = ?", (key,))
         self.db.execute("DELETE FROM articles WHERE key = ?", (key,))
 
+    def drop_retired(self, before: int) -> None:
+        """Drop the versions retired before generation `before`."""
+        self.db.execute("DELETE FROM retired WHERE generation < ?", (before,))
+
     def set_copy_group(self, key: int, group: int) -> None:
+        """Put an article in the story known by `group`."""
         self.db.execute("UPDATE articles SET copy_group = ? WHERE key = ?", (group, key))
 
     def article_count(self) -> int:
+        """How many articles the index holds."""
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def keys(self) -> Iterator[int]:
@@ -300,6 +352,7 @@ class Catalog:
             yield int(key)
 
     def key_of(self, doc_id: str) -> int | None:
+        """The key of the article with this id, if it is indexed."""
         row = self.db.execute("SELECT key FROM articles WHERE id = ?", (doc_id,)).fetchone()
         return int(row[0]) if row else None
 
@@ -311,13 +364,22 @@ class Catalog:
             chunk = wanted[start : start + 500]
             yield from self.db.execute(query.format(marks=",".join("?" * len(chunk))), chunk)
 
-    def get(self, keys: Iterable[int]) -> dict[int, StoredArticle]:
-        """The articles with these keys (missing keys are left out), text included."""
-        rows = self._rows_in(
+    def get(self, keys: Iterable[int], *, retired: bool = True) -> dict[int, StoredArticle]:
+        """The articles with these keys (missing keys are left out), text included. Versions
+        replaced or removed since an engine commit that a reader may still hold are found
+        too, unless `retired` is false (a writer reads only what the index holds now)."""
+        keys = list(keys)
+        rows = list(self._rows_in(
             "SELECT a.key, a.id, s.path, a.copy_group, a.data FROM articles a "
             "JOIN sources s ON s.id = a.source WHERE a.key IN ({marks})",
             keys,
-        )
+        ))  # fmt: skip
+        if retired and len(rows) < len(set(keys)):
+            found_keys = {row[0] for row in rows}
+            rows += self._rows_in(
+                "SELECT key, id, path, copy_group, data FROM retired WHERE key IN ({marks})",
+                [key for key in keys if key not in found_keys],
+            )
         found = {
             key: StoredArticle(key, doc_id, path, group, _unpack(data))
             for key, doc_id, path, group, data in rows
@@ -331,10 +393,20 @@ class Catalog:
         return {int(key): int(group) for key, group in rows}
 
     def group_members(self, group: int) -> list[int]:
+        """The keys of a story's articles, first indexed first."""
         rows = self.db.execute(
             "SELECT key FROM articles WHERE copy_group = ? ORDER BY key", (group,)
         )
         return [int(key) for (key,) in rows]
+
+    def group_sizes(self, groups: Iterable[int]) -> dict[int, int]:
+        """How many articles each of these stories holds."""
+        rows = self._rows_in(
+            "SELECT copy_group, count(*) FROM articles WHERE copy_group IN ({marks}) "
+            "GROUP BY copy_group",
+            groups,
+        )
+        return {int(group): int(size) for group, size in rows}
 
     def copies(self, group: int, limit: int) -> list[tuple[int, Copy]]:
         """(key, copy) of the articles of a story, first indexed first (without their texts)."""
@@ -350,6 +422,7 @@ class Catalog:
         ]
 
     def source_of(self, doc_id: str) -> str | None:
+        """The path an indexed article was read from."""
         row = self.db.execute(
             "SELECT s.path FROM articles a JOIN sources s ON s.id = a.source WHERE a.id = ?",
             (doc_id,),
@@ -391,24 +464,44 @@ class Catalog:
         return ids
 
     def forget_labels(self) -> None:
+        """Forget the remembered label ids (after a rolled back transaction)."""
         self._labels.clear()
 
     def label_names(self, ids: Iterable[int]) -> dict[int, str]:
+        """The names of these label ids."""
         rows = self._rows_in("SELECT id, name FROM labels WHERE id IN ({marks})", ids)
         return {int(label): name for label, name in rows}
 
     # ---- engine changes not yet committed by the engine ----
 
     def add_pending(self, keys: Iterable[int], op: str) -> None:
+        """List keys whose change ("upsert" or "delete") the engine has not committed yet."""
         self.db.executemany(
             "INSERT OR REPLACE INTO pending (key, op) VALUES (?, ?)", [(k, op) for k in keys]
         )
 
     def pending(self) -> list[tuple[int, str]]:
+        """(key, change) the engine may not have committed (a run stopped between commits)."""
         return [(int(k), op) for k, op in self.db.execute("SELECT key, op FROM pending")]
 
     def clear_pending(self) -> None:
+        """The engine has committed every pending change."""
         self.db.execute("DELETE FROM pending")
+
+
+class _Connection:
+    """One thread's connection; it closes with the last reference to it (its thread's end)."""
+
+    def __init__(self, path: str) -> None:
+        self.connection = sqlite3.connect(
+            path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=FULL")
+        self.connection.execute("PRAGMA foreign_keys=ON")
+
+    def __del__(self) -> None:
+        self.connection.close()
 
 
 class _Transaction:

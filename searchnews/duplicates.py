@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable, Iterable
 
 SKETCH_SIZE = 16
 SHINGLE_WORDS = 5
@@ -40,30 +41,22 @@ def similarity(first: tuple[int, ...], second: tuple[int, ...]) -> float:
 
 
 class DuplicateFinder:
-    """Gives each body a duplicate key: the key of an earlier copy, or its own id.
+    """Gives each body a copy group: the group of an earlier copy, or its own key.
 
-    `lookup(sketch)` returns (key, sketch) pairs of already indexed bodies that share a sketch
-    value; bodies added during this run are remembered here, as the index cannot see them yet.
-    Each (key, sketch) pair is remembered once: copies of a wire story often have the very same
-    sketch, and comparing a new body with every one of them made a long run slow down as it went.
+    `lookup(sketch)` returns (group, sketch) pairs of the indexed bodies that share the most
+    sketch values with it, bodies added earlier in the same transaction included.
     """
 
-    def __init__(self, lookup) -> None:
+    def __init__(self, lookup: Callable[[tuple[int, ...]], Iterable[tuple[int, tuple]]]) -> None:
         self._lookup = lookup
-        self._seen: dict[int, dict[tuple[str, tuple[int, ...]], None]] = {}
 
-    def key_for(self, doc_id: str, body_sketch: tuple[int, ...]) -> str:
+    def key_for(self, key: int, body_sketch: tuple[int, ...]) -> int:
+        """The copy group for the body of the article `key`."""
         if not body_sketch:
-            return doc_id
-        candidates = dict.fromkeys(self._lookup(body_sketch))
-        for value in body_sketch:
-            candidates.update(self._seen.get(value, ()))
-        best_key, best = doc_id, SIMILARITY
-        for key, other in candidates:
+            return key
+        best_key, best = key, SIMILARITY
+        for group, other in dict.fromkeys(self._lookup(body_sketch)):
             score = similarity(body_sketch, other)
             if score >= best:
-                best_key, best = key, score
-        pair = (best_key, body_sketch)
-        for value in body_sketch:
-            self._seen.setdefault(value, {})[pair] = None
+                best_key, best = group, score
         return best_key

@@ -238,7 +238,7 @@ def update_index(
     with WriterLock(path, wait=wait):
         if reextract and is_old_index(path):
             remove_old_index(path)
-        folder = IndexFolder(path, create=True)
+        folder = IndexFolder(path, create=True, rebuilding=rebuild)
         try:
             if rebuild and folder.has_engine():
                 writer = IndexWriter(folder, folder.engine())

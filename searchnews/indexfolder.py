@@ -57,7 +57,9 @@ def _old_index_error(folder: str) -> OldIndexError:
 class IndexFolder:
     """The catalog of a folder and the engine it names, reopened when a rebuild switches it."""
 
-    def __init__(self, path: str, *, create: bool = False) -> None:
+    def __init__(self, path: str, *, create: bool = False, rebuilding: bool = False) -> None:
+        """Open the index folder at `path` (made with `create`). An index analysed by another
+        version of searchnews is refused, unless it is opened `rebuilding` it."""
         self.path = path
         if is_old_index(path):
             raise _old_index_error(path)
@@ -70,7 +72,7 @@ class IndexFolder:
         self._engine_folder: str | None = None
         self._switching = threading.Lock()
         version = self.catalog.setting(ANALYSIS_SETTING)
-        if version is not None and int(version) != ANALYSIS_VERSION:
+        if version is not None and int(version) != ANALYSIS_VERSION and not rebuilding:
             raise SearchnewsError(
                 f"The index in {path!r} was analysed by another version of searchnews "
                 f"(analysis {version}, this one uses {ANALYSIS_VERSION}): run "

@@ -71,7 +71,8 @@ class NewsIndex:
             if engine is None:
                 return None
             try:
-                return work(catalog, engine)
+                with catalog.snapshot():
+                    return work(catalog, engine)
             except IndexBusyError:
                 if attempt == RETRIES - 1:
                     raise

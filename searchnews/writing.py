@@ -14,11 +14,12 @@ import os
 import re
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .catalog import Catalog, SourceState
 from .documents import analysed_texts, document_id, engine_document
 from .duplicates import DuplicateFinder
+from .engines import ENGINE_NAMES, engine_class
 from .engines.base import AllNode, Engine, EngineDocument
 from .indexfolder import FOLDER_SETTING, IndexFolder
 from .models import Article
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 SKETCH_CANDIDATES = 10  # stored bodies compared with a new one's sketch, most values shared first
 REPAIR_CHUNK = 1000
-_ENGINE_FOLDER = re.compile(r"^[a-z]+-\d+$")
+_ENGINE_FOLDER = re.compile(rf"^({'|'.join(ENGINE_NAMES)})-\d+$")
 
 
 @dataclass
@@ -54,6 +55,19 @@ class Batch:
 
     def __bool__(self) -> bool:
         return bool(self.articles or self.failures or self.touched or self.removed)
+
+
+_UNKNOWN = object()
+
+
+@dataclass
+class _Changes:
+    """What one batch changes in the engine, gathered while the catalog is written."""
+
+    documents: dict[int, EngineDocument] = field(default_factory=dict)
+    deleted: list[int] = field(default_factory=list)
+    stories: set[int] = field(default_factory=set)  # stories whose members change
+    held: dict[int, int | None] = field(default_factory=dict)  # engine's copy group per key
 
 
 class IndexWriter:
@@ -97,116 +111,139 @@ class IndexWriter:
     def _apply(self, upserts: list[int], deletes: list[int]) -> None:
         for start in range(0, len(upserts), REPAIR_CHUNK):
             self.engine.upsert(self.stored_documents(upserts[start : start + REPAIR_CHUNK]))
+            self.engine.commit()  # one chunk at a time: an engine may hold a batch in memory
         self.engine.delete(deletes)
         self.engine.commit()
         with self.catalog.transaction():
             self.catalog.clear_pending()
+            self.catalog.drop_retired(self.catalog.generation() + 1)
             self.catalog.bump_generation()
 
     def stored_documents(self, keys: Iterable[int]) -> list[EngineDocument]:
         """Engine documents made again from the document store."""
-        stored = self.catalog.get(keys)
-        documents = []
-        for key, item in stored.items():
-            shared = len(self.catalog.group_members(item.copy_group)) > 1
-            documents.append(
-                engine_document(
-                    key,
-                    item.article,
-                    analysed_texts(item.article),
-                    self.catalog.label_ids,
-                    item.copy_group if shared else None,
-                )
+        stored = self.catalog.get(keys, retired=False)
+        sizes = self.catalog.group_sizes({item.copy_group for item in stored.values()})
+        return [
+            engine_document(
+                key,
+                item.article,
+                analysed_texts(item.article),
+                self.catalog.label_ids,
+                item.copy_group if sizes.get(item.copy_group, 1) > 1 else None,
             )
-        return documents
+            for key, item in stored.items()
+        ]
 
     # ---- batches ----
 
     def commit(self, batch: Batch) -> None:
-        """Commit a batch: catalog (with the keys pending), engine, then clear pending."""
+        """Commit a batch: catalog (with the keys pending), engine, then clear pending.
+
+        A changed article is stored under a new key and its old version retired, so that the
+        engine's previous commit and the catalog keep agreeing until the engine commits.
+        """
         if not batch:
             return
         catalog = self.catalog
-        documents: dict[int, EngineDocument] = {}
-        deleted: list[int] = []
+        changes = _Changes()
         with catalog.transaction():
-            groups: set[int] = set()
+            generation = catalog.generation()
             for state in batch.failures:
+                key = catalog.key_for_source(state.path)
+                if key is not None:  # a changed file that fails no longer shows its old text
+                    self._retire(key, changes)
                 catalog.record_source(state)
             for state in batch.touched:
                 catalog.record_source(state)
             for item in batch.articles:
+                old = catalog.key_for_source(item.state.path)
+                if old is not None:
+                    self._retire(old, changes)
                 source = catalog.record_source(item.state)
-                key = catalog.key_for_source(item.state.path)
-                if key is None:
-                    key = catalog.next_key()
-                else:
-                    groups.update(self._leave_story(key))
-                    catalog.clear_sketch(key)  # the old text must not be taken for a copy
+                key = catalog.next_key()
                 group = self.duplicates.key_for(key, item.sketch)
+                if group != key:  # joins an earlier story, whose members change
+                    self._touch_story(group, changes)
                 catalog.put_article(
                     key, document_id(item.state.path), source, item.article, group, item.sketch
                 )
-                if group != key:  # joined an earlier story, whose members change
-                    groups.add(group)
-                documents[key] = engine_document(
+                changes.documents[key] = engine_document(
                     key, item.article, item.texts, catalog.label_ids, None
                 )
             for path in batch.removed:
                 key = catalog.key_for_source(path)
                 if key is not None:
-                    groups.update(self._leave_story(key))
-                    catalog.remove_article(key)
-                    deleted.append(key)
+                    self._retire(key, changes)
                 catalog.forget_source(path)
-            self._mark_copies(groups, documents)
-            catalog.add_pending(documents, "upsert")
-            catalog.add_pending(deleted, "delete")
-        self.engine.upsert(documents.values())
-        self.engine.delete(deleted)
+            self._mark_copies(changes)
+            catalog.add_pending(changes.documents, "upsert")
+            catalog.add_pending(changes.deleted, "delete")
+        self.engine.upsert(changes.documents.values())
+        self.engine.delete(changes.deleted)
         self.engine.commit()
         with catalog.transaction():
             catalog.clear_pending()
+            catalog.drop_retired(generation)  # this batch's stay for readers of the last commit
             catalog.bump_generation()
 
-    def _leave_story(self, key: int) -> set[int]:
-        """Take an article out of its story before it is replaced or removed; the stories whose
-        members change. A story is known by its first article's key, so when that article
-        leaves, the others go on as the story of the next one."""
+    def _retire(self, key: int, changes: _Changes) -> None:
+        self._leave_story(key, changes)
+        self.catalog.retire_article(key)
+        changes.deleted.append(key)
+
+    def _touch_story(self, group: int, changes: _Changes) -> None:
+        """Remember, before a batch first changes a story, which copy group the engine holds
+        for each of its members."""
+        if group in changes.stories:
+            return
+        changes.stories.add(group)
+        members = self.catalog.group_members(group)
+        held = group if len(members) > 1 else None
+        for member in members:
+            changes.held.setdefault(member, held)
+
+    def _leave_story(self, key: int, changes: _Changes) -> None:
+        """Take an article out of its story before it is retired. A story is known by its
+        first article's key, so when that article leaves, the others go on as the story of
+        the next one."""
         group = self.catalog.groups_of([key]).get(key)
         if group is None:
-            return set()
+            return
+        self._touch_story(group, changes)
         if group != key:
-            return {group}
+            return
         others = [member for member in self.catalog.group_members(group) if member != key]
-        if not others:
-            return set()
         for member in others:
             self.catalog.set_copy_group(member, others[0])
-        self.catalog.set_copy_group(key, key)
-        return {others[0]}
+        if others:
+            changes.stories.add(others[0])
 
-    def _mark_copies(self, groups: set[int], documents: dict[int, EngineDocument]) -> None:
-        """Give every member of the touched stories its copy group (or none, when a story is
-        left with one article), writing again the members this batch did not change."""
-        for group in groups:
+    def _mark_copies(self, changes: _Changes) -> None:
+        """Give every member of the changed stories its copy group (none for a story of one),
+        writing again only the members whose copy group in the engine changes."""
+        documents = changes.documents
+        for group in changes.stories:
             members = self.catalog.group_members(group)
-            shared = len(members) > 1
-            missing = [key for key in members if key not in documents]
-            for document in self.stored_documents(missing) if missing else ():
+            shown = group if len(members) > 1 else None
+            stale = [
+                key
+                for key in members
+                if key not in documents and changes.held.get(key, _UNKNOWN) != shown
+            ]
+            for document in self.stored_documents(stale) if stale else ():
                 documents[document.key] = document
             for key in members:
-                numbers = documents[key].numbers
-                if shared:
-                    numbers["copy_group"] = [group]
-                else:
+                numbers = documents[key].numbers if key in documents else None
+                if numbers is None:
+                    continue
+                if shown is None:
                     numbers.pop("copy_group", None)
+                else:
+                    numbers["copy_group"] = [shown]
 
     def rebuild_engine(self, name: str, batch_size: int, progress=None) -> None:
         """Build a new engine index from the document store beside the current one and switch
         to it when done; searches keep using the current one meanwhile."""
-        from .engines import engine_class
-
         subfolder = self.folder.new_engine_folder(name)
         target = engine_class(name).create(os.path.join(self.folder.path, subfolder))
         try:

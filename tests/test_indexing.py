@@ -297,3 +297,69 @@ def test_a_reextract_of_an_old_index_can_choose_the_engine(pages, tmp_path):
     index(pages, old, rebuild=True, reextract=True, engine="tantivy")
     with NewsIndex(str(old)) as news:
         assert news.engine_name == "tantivy" and news.search("dredging").total == 1
+
+
+def test_a_changed_file_that_no_longer_extracts_leaves_the_index(pages, tmp_path):
+    index(pages, tmp_path / "ix")
+    (pages / "a.html").write_bytes(b"<html><body>   </body></html>")
+    report, count = index(pages, tmp_path / "ix")
+    assert [os.path.basename(failure.path) for failure in report.failures] == ["a.html"]
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        assert count == 3 and news.search("dredging").total == 0
+
+
+def test_an_index_of_another_analysis_version_is_rebuilt_when_asked(pages, tmp_path):
+    from searchnews import SearchnewsError
+    from searchnews.indexfolder import ANALYSIS_SETTING
+
+    index(pages, tmp_path / "ix")
+    catalog = Catalog(str(tmp_path / "ix"))
+    with catalog.transaction():
+        catalog.set_setting(ANALYSIS_SETTING, "0")
+    catalog.close()
+    with pytest.raises(SearchnewsError, match="--rebuild"), NewsIndex(str(tmp_path / "ix")) as news:
+        news.search("dredging")
+    _report, count = index(pages, tmp_path / "ix", rebuild=True)
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        assert count == 4 and news.search("dredging").total == 1
+
+
+def test_a_catalog_of_the_first_schema_is_brought_up_to_date(pages, tmp_path):
+    index(pages, tmp_path / "ix")
+    catalog = Catalog(str(tmp_path / "ix"))
+    catalog.db.execute("DROP TABLE retired")
+    catalog.db.execute("PRAGMA user_version = 1")
+    catalog.close()
+    write_page(pages, "a.html", "Harbour dredging plan halted", [LEAD, MORE])
+    report, count = index(pages, tmp_path / "ix")
+    assert (report.updated, count) == (1, 4)
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        assert news.search("halted").total == 1
+
+
+def test_a_new_copy_of_a_story_rewrites_no_other_article(tmp_path, monkeypatch):
+    folder = tmp_path / "p"
+    wire = (
+        "The regional water board said on Tuesday that the reservoir had fallen to its "
+        "lowest level in forty years and asked every household to save water. "
+    ) * 3
+    sites = ["Valley Post", "Hill Times", "Dale Star", "Fen News", "Moor Echo"]
+    written: list[int] = []
+    whoosh = engine_class("whoosh")
+    upsert = whoosh.upsert
+
+    def counted(self, documents):
+        documents = list(documents)
+        written.extend(document.key for document in documents)
+        return upsert(self, documents)
+
+    monkeypatch.setattr(whoosh, "upsert", counted)
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        for number, site in enumerate(sites):
+            write_page(folder, f"{number}.html", f"Reservoir low ({site})", [wire], site=site)
+            written.clear()
+            news.index([str(folder)], jobs=1)
+            # The first copy makes the story of two: the first article is written again.
+            assert len(written) == (2 if number == 1 else 1)
+        found = news.search("reservoir")
+        assert (found.total, found.articles, len(found.hits[0].duplicates)) == (1, 5, 4)

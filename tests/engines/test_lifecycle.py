@@ -3,6 +3,7 @@ and lets one writer in at a time: on every engine."""
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import signal
@@ -16,6 +17,7 @@ from pagemaker import write_page
 
 from searchnews import IndexLockedError, NewsIndex
 from searchnews.catalog import Catalog
+from searchnews.engines import engine_class
 from searchnews.locking import WriterLock
 
 PAGES = 240
@@ -276,3 +278,61 @@ def test_a_rebuild_switches_engines_while_searches_go_on(pages, tmp_path, engine
         name for name in os.listdir(index_dir) if name.split("-")[0] in ("whoosh", "tantivy")
     ]
     assert len(engines) == 1 and engines[0].startswith(target)
+
+
+def test_between_the_catalog_and_the_engine_commit_readers_see_the_last_engine_commit(
+    tmp_path, engine_name, monkeypatch
+):
+    """A run stopped after its catalog commit leaves readers with the engine's last commit:
+    the hits, their text and the totals of that commit, never a mix."""
+    folder = tmp_path / "p"
+    write_page(folder, "a.html", "Ferry timetable", ["The ferry leaves at noon. " * 8])
+    write_page(folder, "b.html", "Bridge repairs", ["The bridge closes in June. " * 8])
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        news.index([str(folder)], jobs=1, engine=engine_name)
+    write_page(folder, "a.html", "Ferry cancelled", ["The ferry service stops for winter. " * 8])
+    os.remove(folder / "b.html")
+
+    def stopped(*_args, **_kwargs):
+        raise RuntimeError("stopped")
+
+    monkeypatch.setattr(engine_class(engine_name), "commit", stopped)
+    with pytest.raises(RuntimeError), NewsIndex(str(tmp_path / "ix")) as news:
+        news.index([str(folder)], jobs=1, prune=True)
+    monkeypatch.undo()
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        found = news.search("ferry")
+        assert [hit.headline for hit in found.hits] == ["Ferry timetable"]
+        assert "noon" in found.hits[0].snippets[0].text
+        assert [hit.headline for hit in news.search("bridge").hits] == ["Bridge repairs"]
+        assert news.search("winter").total == 0
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        news.index([str(folder)], jobs=1, prune=True)  # the next run finishes the change
+        assert [hit.headline for hit in news.search("ferry").hits] == ["Ferry cancelled"]
+        assert news.search("bridge").total == 0 and news.count() == 1
+
+
+def test_searches_from_many_threads_share_one_catalog(tmp_path, engine_name):
+    folder = tmp_path / "p"
+    for number in range(12):
+        write_page(folder, f"{number}.html", f"Harbour report {number}",
+                   [f"Harbour item {number} and the tide table. " * 6])  # fmt: skip
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        news.index([str(folder)], jobs=1, engine=engine_name)
+        expected = [hit.id for hit in news.search("harbour", limit=20).hits]
+        answers = []
+
+        def search():
+            answers.append([hit.id for hit in news.search("harbour", limit=20).hits])
+
+        for _round in range(5):
+            threads = [threading.Thread(target=search) for _ in range(6)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        assert answers == [expected] * 30
+        # A thread's catalog connection closes with its thread.
+        catalog = news._open().catalog
+        gc.collect()
+        assert len(catalog._connections) <= 2
