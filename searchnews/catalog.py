@@ -139,10 +139,7 @@ class Catalog:
         self.fetched = 0  # articles read with their text: a search should read at most a page
         if not os.path.isfile(self.path):
             if not create:
-                raise IndexNotFoundError(
-                    f"No index in {folder!r}: build one with "
-                    f"`searchnews index CORPUS --index {folder}`."
-                )
+                raise IndexNotFoundError.in_folder(folder)
             os.makedirs(folder, exist_ok=True)
         self._local = threading.local()
         self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()

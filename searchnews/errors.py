@@ -24,6 +24,19 @@ class IndexNotFoundError(SearchnewsError):
 
     status = 503
 
+    @classmethod
+    def in_folder(cls, folder: str) -> IndexNotFoundError:
+        """The error for a folder that holds no index, saying how to build one."""
+        return cls(
+            f"No index in {folder!r}: build one with `searchnews index CORPUS --index {folder}`."
+        )
+
+
+class OldIndexError(SearchnewsError):
+    """The folder holds an index made by an earlier searchnews storage."""
+
+    status = 503
+
 
 class IndexLockedError(SearchnewsError):
     """Another process is writing to the index."""

@@ -15,18 +15,12 @@ import threading
 from .analysis import ANALYSIS_VERSION
 from .catalog import Catalog, catalog_exists
 from .engines import DEFAULT_ENGINE, Engine, engine_class
-from .errors import IndexNotFoundError, SearchnewsError
+from .errors import IndexNotFoundError, OldIndexError, SearchnewsError
 
 ENGINE_SETTING = "engine"
 FOLDER_SETTING = "engine_folder"
 ANALYSIS_SETTING = "analysis_version"
 REEXTRACT_HINT = "searchnews index CORPUS --rebuild --reextract"
-
-
-class OldIndexError(SearchnewsError):
-    """The folder holds an index made by an earlier searchnews storage."""
-
-    status = 503
 
 
 def is_old_index(folder: str) -> bool:
@@ -64,9 +58,7 @@ class IndexFolder:
         if is_old_index(path):
             raise _old_index_error(path)
         if not create and not catalog_exists(path):
-            raise IndexNotFoundError(
-                f"No index in {path!r}: build one with `searchnews index CORPUS --index {path}`."
-            )
+            raise IndexNotFoundError.in_folder(path)
         self.catalog = Catalog(path, create=create)
         self._engine: Engine | None = None
         self._engine_folder: str | None = None

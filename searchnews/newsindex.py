@@ -12,12 +12,12 @@ from .aliases import AliasTable
 from .dates import date_range
 from .engines.base import SORTS
 from .errors import ArticleNotFoundError, IndexBusyError, QueryError
+from .indexer import COMMIT_EVERY
 from .indexfolder import IndexFolder
 from .models import Article, FacetValue, IndexReport, SearchResults, Snippet
 from .query import explain, parse_query
 from .searching import SearchOptions
 
-COMMIT_EVERY = 1000
 RETRIES = 3  # searches that met a commit in progress, tried again on a fresh view
 
 MAX_LIMIT = 1000
