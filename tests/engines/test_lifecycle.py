@@ -336,3 +336,23 @@ def test_searches_from_many_threads_share_one_catalog(tmp_path, engine_name):
         catalog = news._open().catalog
         gc.collect()
         assert len(catalog._connections) <= 2
+
+
+def test_a_long_lived_reader_sees_a_commit_that_only_deletes(tmp_path, engine_name):
+    folder = tmp_path / "pages"
+    for number in range(30):
+        write_page(folder, f"p{number:02d}.html", f"Tide table {number}", [f"Tide {number}. " * 30])
+    index_dir = str(tmp_path / "ix")
+    with NewsIndex(index_dir) as writer_side:
+        writer_side.index([str(folder)], jobs=1, engine=engine_name, commit_every=7)
+    with NewsIndex(index_dir) as reader:
+        assert reader.search("tide", collapse=False).articles == 30
+        for number in range(0, 30, 3):
+            os.remove(folder / f"p{number:02d}.html")
+        with NewsIndex(index_dir) as other:
+            report = other.index([str(folder)], jobs=1, prune=True)
+        assert (report.removed, report.added, report.updated) == (10, 0, 0)
+        found = reader.search("tide", collapse=False, limit=30, facets=True)
+        assert found.articles == reader.count() == 20 and len(found.hits) == 20
+        assert sum(value.count for value in found.facets["month"]) <= 20
+        assert all(int(hit.headline.split()[-1]) % 3 for hit in found.hits)
