@@ -14,7 +14,7 @@ from .engines.base import SORTS
 from .errors import ArticleNotFoundError, IndexBusyError, QueryError
 from .indexer import COMMIT_EVERY
 from .indexfolder import IndexFolder
-from .models import Article, FacetValue, IndexReport, SearchResults, Snippet
+from .models import Article, FacetValue, Failure, IndexReport, SearchResults, Snippet
 from .query import explain, parse_query
 from .searching import SearchOptions
 
@@ -251,6 +251,13 @@ class NewsIndex:
         if tree is None:
             return [Snippet(p) for p in text.split("\n\n") if p.strip()]
         return searching.highlight(tree, text)
+
+    def failures(self) -> list[Failure]:
+        """The files of this index that could not be indexed when last read, with the reason
+        (they are tried again on the next run), by path."""
+        return [
+            Failure(state.path, state.reason or "") for state in self._open().catalog.failures()
+        ]
 
     def count(self) -> int:
         """How many articles searches see: those of the engine's last commit."""

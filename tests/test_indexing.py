@@ -363,3 +363,16 @@ def test_a_new_copy_of_a_story_rewrites_no_other_article(tmp_path, monkeypatch):
             assert len(written) == (2 if number == 1 else 1)
         found = news.search("reservoir")
         assert (found.total, found.articles, len(found.hits[0].duplicates)) == (1, 5, 4)
+
+
+def test_the_index_remembers_which_files_failed_until_they_index(pages, tmp_path):
+    (pages / "empty.html").write_bytes(b"")
+    index(pages, tmp_path / "ix")
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        assert [(os.path.basename(f.path), f.reason) for f in news.failures()] == [
+            ("empty.html", "empty file")
+        ]
+    write_page(pages, "empty.html", "Quay reopens", ["The quay reopened on Friday. " * 5])
+    index(pages, tmp_path / "ix")
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        assert news.failures() == [] and news.search("quay").total == 1
