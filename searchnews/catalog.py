@@ -51,6 +51,9 @@ CREATE TABLE sources (
     content_hash TEXT,
     status TEXT NOT NULL,                 -- indexed, failed
     reason TEXT,
+    record_id TEXT,                       -- WARC-Record-ID of a record
+    captured TEXT,                        -- WARC-Date of a record
+    read_to INTEGER,                      -- how far a WARC file has been read and committed
     UNIQUE (path, offset)
 );
 CREATE TABLE articles (
@@ -76,25 +79,50 @@ CREATE TABLE labels (
 CREATE TABLE pending (key INTEGER PRIMARY KEY, op TEXT NOT NULL);  -- upsert, delete
 CREATE TABLE retired (
     key INTEGER PRIMARY KEY, id TEXT NOT NULL, path TEXT NOT NULL,
-    copy_group INTEGER NOT NULL, generation INTEGER NOT NULL, data BLOB NOT NULL
+    copy_group INTEGER NOT NULL, generation INTEGER NOT NULL, data BLOB NOT NULL,
+    source TEXT NOT NULL                  -- JSON: where the article came from
 );
 """
 # Each schema version's changes from the one before, applied when an older catalog is opened.
 _MIGRATIONS = {
-    2: _SCHEMA[_SCHEMA.index("CREATE TABLE retired") :],
+    2: _SCHEMA[_SCHEMA.index("CREATE TABLE retired") :]
+    + "ALTER TABLE sources ADD COLUMN record_id TEXT;"
+    + "ALTER TABLE sources ADD COLUMN captured TEXT;"
+    + "ALTER TABLE sources ADD COLUMN read_to INTEGER;",
 }
 
 
 @dataclass(frozen=True)
 class SourceState:
-    """What the catalog remembers of a source, to tell whether it changed."""
+    """What the catalog remembers of a source (a file, or a record of a WARC file), to tell
+    whether it changed and to say where an article came from."""
 
     path: str
     content_hash: str | None
-    size: int | None
+    size: int | None  # a record's length in its file
     mtime_ns: int | None
     status: str
     reason: str | None = None
+    offset: int = -1  # a record's offset in its WARC file; -1 for a whole file
+    record_id: str | None = None
+    captured: str | None = None  # ISO 8601
+    read_to: int | None = None  # a WARC file: how far its records are committed
+
+    @property
+    def is_record(self) -> bool:
+        return self.offset >= 0
+
+    def provenance(self) -> dict:
+        """Where the article came from, as hit JSON shows it."""
+        if self.is_record:
+            return {"file": self.path, "offset": self.offset, "length": self.size,
+                    "record_id": self.record_id, "captured": self.captured}  # fmt: skip
+        return {"path": self.path, "size": self.size, "mtime_ns": self.mtime_ns}
+
+
+_SOURCE_COLUMNS = (
+    "path, content_hash, size, mtime_ns, status, reason, offset, record_id, captured, read_to"
+)
 
 
 @dataclass
@@ -106,6 +134,11 @@ class StoredArticle:
     path: str
     copy_group: int
     article: Article
+    source: dict | None = None  # SourceState.provenance()
+
+
+def _joined_sources() -> str:
+    return ", ".join(f"s.{name}" for name in _SOURCE_COLUMNS.split(", "))
 
 
 def _pack(article: Article) -> bytes:
@@ -233,48 +266,73 @@ class Catalog:
     # ---- sources ----
 
     def sources(self) -> dict[str, SourceState]:
-        """Every whole-file source by path."""
-        rows = self.db.execute(
-            "SELECT path, content_hash, size, mtime_ns, status, reason FROM sources "
-            "WHERE offset = -1"
-        )
+        """Every whole file (page files and WARC files) by path."""
+        rows = self.db.execute(f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE offset = -1")
         return {row[0]: SourceState(*row) for row in rows}
+
+    def record_hashes(self, path: str) -> dict[int, str]:
+        """The content hash of each indexed record of a WARC file, by offset."""
+        rows = self.db.execute(
+            "SELECT offset, content_hash FROM sources WHERE path = ? AND offset >= 0 "
+            "AND status = 'indexed'",
+            (path,),
+        )
+        return {int(offset): content_hash for offset, content_hash in rows}
+
+    def record_offsets(self, path: str) -> list[int]:
+        """The offsets of every record of a WARC file the catalog knows."""
+        rows = self.db.execute(
+            "SELECT offset FROM sources WHERE path = ? AND offset >= 0 ORDER BY offset", (path,)
+        )
+        return [int(offset) for (offset,) in rows]
+
+    def forget_record(self, path: str, offset: int) -> None:
+        """Forget a record that is no longer in its WARC file."""
+        self.db.execute("DELETE FROM sources WHERE path = ? AND offset = ?", (path, offset))
 
     def record_source(self, state: SourceState) -> int:
         """Insert or update a source row; its id."""
         row = self.db.execute(
-            "INSERT INTO sources (path, size, mtime_ns, content_hash, status, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (path, offset) DO UPDATE SET "
+            f"INSERT INTO sources ({_SOURCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (path, offset) DO UPDATE SET "
             "size = excluded.size, mtime_ns = excluded.mtime_ns, "
             "content_hash = excluded.content_hash, status = excluded.status, "
-            "reason = excluded.reason RETURNING id",
-            (state.path, state.size, state.mtime_ns, state.content_hash, state.status,
-             state.reason),
+            "reason = excluded.reason, record_id = excluded.record_id, "
+            "captured = excluded.captured, read_to = excluded.read_to RETURNING id",
+            (state.path, state.content_hash, state.size, state.mtime_ns, state.status,
+             state.reason, state.offset, state.record_id, state.captured, state.read_to),
         ).fetchone()  # fmt: skip
         return int(row[0])
 
     def forget_source(self, path: str) -> None:
-        """Forget a file that is no longer indexed."""
-        self.db.execute("DELETE FROM sources WHERE path = ? AND offset = -1", (path,))
+        """Forget a file that is no longer indexed (and, for a WARC file, its records)."""
+        self.db.execute("DELETE FROM sources WHERE path = ?", (path,))
 
     def failures(self) -> list[SourceState]:
         """The sources that could not be indexed, with the reason, by path."""
         rows = self.db.execute(
-            "SELECT path, content_hash, size, mtime_ns, status, reason FROM sources "
-            "WHERE status = 'failed' ORDER BY path"
+            f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE status = 'failed' ORDER BY path, offset"
         )
         return [SourceState(*row) for row in rows]
 
     # ---- articles ----
 
-    def key_for_source(self, path: str) -> int | None:
-        """The key of the article read from this file, if any."""
+    def key_for_source(self, path: str, offset: int = -1) -> int | None:
+        """The key of the article read from this file (or this record of a WARC file)."""
         row = self.db.execute(
             "SELECT a.key FROM articles a JOIN sources s ON s.id = a.source "
-            "WHERE s.path = ? AND s.offset = -1",
-            (path,),
+            "WHERE s.path = ? AND s.offset = ?",
+            (path, offset),
         ).fetchone()
         return int(row[0]) if row else None
+
+    def keys_from_file(self, path: str) -> list[int]:
+        """The keys of every article read from a file, records of a WARC file included."""
+        rows = self.db.execute(
+            "SELECT a.key FROM articles a JOIN sources s ON s.id = a.source WHERE s.path = ?",
+            (path,),
+        )
+        return [int(key) for (key,) in rows]
 
     def next_key(self) -> int:
         """A key no article has had: keys are never used again, so an engine can never take
@@ -322,11 +380,18 @@ class Catalog:
     def retire_article(self, key: int) -> None:
         """Take an article out of the catalog, keeping its text in `retired` for readers of
         the engine commit that still holds the key."""
+        row = self.db.execute(
+            f"SELECT {_joined_sources()} FROM articles a JOIN sources s ON s.id = a.source "
+            "WHERE a.key = ?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            return
+        state = SourceState(*row)
         self.db.execute(
-            "INSERT OR REPLACE INTO retired (key, id, path, copy_group, generation, data) "
-            "SELECT a.key, a.id, s.path, a.copy_group, ?, a.data FROM articles a "
-            "JOIN sources s ON s.id = a.source WHERE a.key = ?",
-            (self.generation(), key),
+            "INSERT OR REPLACE INTO retired (key, id, path, copy_group, generation, data, source) "
+            "SELECT key, id, ?, copy_group, ?, data, ? FROM articles WHERE key = ?",
+            (state.path, self.generation(), json.dumps(state.provenance()), key),
         )
         self.db.execute("DELETE FROM sketch_values WHERE key = ?", (key,))
         self.db.execute("DELETE FROM articles WHERE key = ?", (key,))
@@ -366,21 +431,26 @@ class Catalog:
         replaced or removed since an engine commit that a reader may still hold are found
         too, unless `retired` is false (a writer reads only what the index holds now)."""
         keys = list(keys)
-        rows = list(self._rows_in(
-            "SELECT a.key, a.id, s.path, a.copy_group, a.data FROM articles a "
+        found = {}
+        for key, doc_id, group, data, *source in self._rows_in(
+            f"SELECT a.key, a.id, a.copy_group, a.data, {_joined_sources()} FROM articles a "
             "JOIN sources s ON s.id = a.source WHERE a.key IN ({marks})",
             keys,
-        ))  # fmt: skip
-        if retired and len(rows) < len(set(keys)):
-            found_keys = {row[0] for row in rows}
-            rows += self._rows_in(
-                "SELECT key, id, path, copy_group, data FROM retired WHERE key IN ({marks})",
-                [key for key in keys if key not in found_keys],
+        ):
+            state = SourceState(*source)
+            found[key] = StoredArticle(
+                key, doc_id, state.path, group, _unpack(data), state.provenance()
             )
-        found = {
-            key: StoredArticle(key, doc_id, path, group, _unpack(data))
-            for key, doc_id, path, group, data in rows
-        }
+        missing = [key for key in keys if key not in found]
+        if retired and missing:
+            for key, doc_id, path, group, data, source in self._rows_in(
+                "SELECT key, id, path, copy_group, data, source FROM retired "
+                "WHERE key IN ({marks})",
+                missing,
+            ):
+                found[key] = StoredArticle(
+                    key, doc_id, path, group, _unpack(data), json.loads(source)
+                )
         self.fetched += len(found)
         return found
 

@@ -170,8 +170,12 @@ def _print_report(report: IndexReport, total: int, index_dir: str) -> None:
         f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.removed} removed, {report.failed} failed; {total} articles in {index_dir}/"
     )
+    if report.skipped:
+        counts = ", ".join(f"{count} {reason}" for reason, count in report.skipped.items())
+        click.echo(f"WARC records that are not pages, skipped: {counts}")
     for failure in report.failures:
-        click.echo(f"failed: {failure.path}: {failure.reason}", err=True)
+        where = f" at offset {failure.offset}" if failure.offset is not None else ""
+        click.echo(f"failed: {failure.path}{where}: {failure.reason}", err=True)
 
 
 @main.command()
@@ -432,7 +436,7 @@ def _display_path(path: str) -> str:
 def extract(files: tuple[str, ...], as_json: bool) -> None:
     """Print the fields extracted from news page FILES."""
     from .extract import extract_article
-    from .indexer import read_page_bytes
+    from .pagework import read_page_bytes
 
     for path in files:
         try:

@@ -23,6 +23,12 @@ def document_id(path: str) -> str:
     return hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
+def record_document_id(record_id: str) -> str:
+    """The stable id for the article of a WARC record: from its WARC-Record-ID, so the same
+    record has the same id in whichever file or at whichever offset it is found."""
+    return document_id(f"warc-record:{record_id}")
+
+
 def site_label(article: Article) -> str:
     """The name an article's site is counted under: its site name, else its host."""
     from .extract.fields import site_from_url

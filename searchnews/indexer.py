@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
 import os
-import zlib
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field, replace
 
-from .catalog import SourceState
-from .documents import analysed_texts
-from .duplicates import sketch
-from .entities import names_by_kind, recognizer_for
-from .extract import extract_article
-from .extract.decode import binary_kind
+from .catalog import Catalog, SourceState
 from .indexfolder import IndexFolder, is_old_index, remove_old_index
 from .locking import WriterLock
-from .models import Article, Failure, IndexReport
+from .models import Failure, IndexReport
+from .pagework import Outcome, PageTask, process_page
+from .warc.tasks import RecordTask, is_warc_file, process_record, record_tasks
 from .writing import Batch, IndexWriter, NewArticle
 
 log = logging.getLogger(__name__)
@@ -30,36 +24,23 @@ PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".txt")
 COMMIT_EVERY = 1000  # articles per commit, so a long run that stops keeps most of its work
 CHUNK = 16  # pages per task sent to a worker
 IN_FLIGHT = 4  # chunks per worker submitted ahead of the writer
-MAX_PAGE_BYTES = 16 * 1024 * 1024  # no news article is larger; bigger files are not pages
 
 Progress = Callable[[int, int], None]
 
 
-@dataclass
-class _Task:
-    path: str
-    known_hash: str | None
-    aliases: str | None = None
-
-
-@dataclass
-class _Outcome:
-    path: str
-    state: SourceState | None = None
-    article: Article | None = None
-    texts: dict[str, str] | None = None
-    sketch: tuple[int, ...] = ()
-    unchanged: bool = False
-    error: str | None = None
-
-
 def is_page_file(name: str) -> bool:
-    """Whether a file name has one of the extensions searchnews indexes."""
+    """Whether a file name has one of the extensions of page files."""
     return name.lower().endswith(PAGE_SUFFIXES)
 
 
+def is_source_file(name: str) -> bool:
+    """Whether searchnews reads a file of this name: a page file or a WARC file."""
+    return is_page_file(name) or is_warc_file(name)
+
+
 def find_page_files(roots: Iterable[str]) -> tuple[list[str], list[Failure]]:
-    """Every page file under the given folders (recursively) or named directly, sorted.
+    """Every page file and WARC file under the given folders (recursively) or named directly,
+    sorted.
 
     Symbolic links to folders are not followed, so a link loop cannot trap the walk.
     """
@@ -68,103 +49,25 @@ def find_page_files(roots: Iterable[str]) -> tuple[list[str], list[Failure]]:
     for root in roots:
         absolute = os.path.abspath(root)
         if os.path.isfile(absolute):
-            if is_page_file(absolute):
+            if is_source_file(absolute):
                 found.add(absolute)
             else:
-                failures.append(
-                    Failure(
-                        absolute, "not a page file: searchnews reads " + ", ".join(PAGE_SUFFIXES)
-                    )
-                )
+                readable = ", ".join((*PAGE_SUFFIXES, ".warc", ".warc.gz"))
+                failures.append(Failure(absolute, f"not a page file: searchnews reads {readable}"))
         elif os.path.isdir(absolute):
             for folder, subfolders, names in os.walk(absolute, onerror=None):
                 subfolders.sort()
-                found.update(os.path.join(folder, n) for n in names if is_page_file(n))
+                found.update(os.path.join(folder, n) for n in names if is_source_file(n))
         else:
             failures.append(Failure(absolute, "no such file or folder"))
     return sorted(found), failures
 
 
-def _size(count: int) -> str:
-    return f"{count / 1_000_000:.1f} MB"
-
-
-def unpack_page(raw: bytes, path: str) -> bytes:
-    """A page file's bytes, gunzipped for .gz files, refusing pages over MAX_PAGE_BYTES.
-
-    Raises OSError with a readable reason (corrupt gzip, too large).
-    """
-    if len(raw) > MAX_PAGE_BYTES:
-        raise OSError(
-            f"page too large ({_size(len(raw))}; searchnews reads pages up to "
-            f"{_size(MAX_PAGE_BYTES)})"
-        )
-    if not path.lower().endswith(".gz"):
-        return raw
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(raw, MAX_PAGE_BYTES + 1)
-    except zlib.error as error:
-        raise OSError(f"corrupt gzip file ({error})") from error
-    if len(data) > MAX_PAGE_BYTES:
-        raise OSError(f"page too large once unzipped (over {_size(MAX_PAGE_BYTES)})")
-    if not inflater.eof:
-        raise OSError("corrupt gzip file (it ends before the compressed data does)")
-    return data
-
-
-def read_page_bytes(path: str) -> bytes:
-    """A page file's bytes, un-gzipped for .gz files. Raises OSError with a readable reason."""
-    with open(path, "rb") as handle:
-        return unpack_page(handle.read(MAX_PAGE_BYTES + 1), path)
-
-
-def _process(task: _Task) -> _Outcome:
-    """Read, hash and (if changed) extract one file; runs in a worker process."""
-    try:
-        stat = os.stat(task.path)
-        if stat.st_size > MAX_PAGE_BYTES:
-            return _Outcome(
-                task.path,
-                error=f"page too large ({_size(stat.st_size)}; "
-                f"searchnews reads pages up to {_size(MAX_PAGE_BYTES)})",
-            )
-        with open(task.path, "rb") as handle:
-            raw = handle.read(MAX_PAGE_BYTES + 1)
-    except OSError as error:
-        return _Outcome(task.path, error=f"cannot read the file ({error.strerror or error})")
-    content_hash = hashlib.sha1(raw).hexdigest()
-    state = SourceState(task.path, content_hash, stat.st_size, stat.st_mtime_ns, "indexed")
-    if content_hash == task.known_hash:
-        return _Outcome(task.path, state, unchanged=True)
-    if not raw:
-        return _Outcome(task.path, error="empty file")
-    try:
-        data = unpack_page(raw, task.path)
-        kind = binary_kind(data)
-        if kind is not None:
-            return _Outcome(task.path, error=f"not a page: the file holds {kind}")
-        # The file's time is when the page was saved: no page can be published after that.
-        article = extract_article(data, now=datetime.fromtimestamp(stat.st_mtime))
-        if not article.headline and not article.body:
-            return _Outcome(task.path, error="no article text found")
-        add_entities(article, recognizer_for(task.aliases))
-        return _Outcome(task.path, state, article, analysed_texts(article), sketch(article.body))
-    except OSError as error:
-        return _Outcome(task.path, error=str(error))
-    except Exception as error:  # a page must never stop the run: report it and go on
-        log.debug("extraction failed for %s", task.path, exc_info=True)
-        return _Outcome(task.path, error=f"extraction failed ({type(error).__name__}: {error})")
-
-
-def add_entities(article: Article, recognizer) -> None:
-    """Fill an article's people, organisations and places from its headline and body."""
-    names = names_by_kind(recognizer(f"{article.headline}\n\n{article.body}"))
-    article.people, article.orgs, article.places = names["person"], names["org"], names["place"]
-
-
-def _process_chunk(tasks: list[_Task]) -> list[_Outcome]:
-    return [_process(task) for task in tasks]
+def _process_chunk(tasks: list[PageTask | RecordTask]) -> list[Outcome]:
+    return [
+        process_record(task) if isinstance(task, RecordTask) else process_page(task)
+        for task in tasks
+    ]
 
 
 class _Workers:
@@ -191,14 +94,17 @@ class _Workers:
             self._pool.shutdown(cancel_futures=True)
 
 
-def _outcomes(tasks: list[_Task], workers: _Workers, jobs: int) -> Iterator[_Outcome]:
+def _outcomes(
+    tasks: Iterable[PageTask | RecordTask], workers: _Workers, jobs: int
+) -> Iterator[Outcome]:
     """Outcomes in task order. At most IN_FLIGHT chunks per worker are submitted ahead: extraction
     is faster than writing, and results submitted all at once would pile up in memory.
 
     Pages go to the workers in chunks: with one submission per page, the pool's wake-up pipe
     filled up and blocked the writer in submit() for a good part of the run.
     """
-    chunks = (tasks[start : start + CHUNK] for start in range(0, len(tasks), CHUNK))
+    remaining = iter(tasks)  # read lazily: WARC records are read as the workers need them
+    chunks = iter(lambda: list(itertools.islice(remaining, CHUNK)), [])
     pending: deque = deque()
     for chunk in itertools.islice(chunks, jobs * IN_FLIGHT):
         pending.append(workers.submit(_process_chunk, chunk))
@@ -252,6 +158,16 @@ def update_index(
             folder.close()
 
 
+@dataclass
+class _WarcFile:
+    """A WARC file this run reads, from `start`."""
+
+    state: SourceState  # size and time now; read_to as far as committed
+    start: int
+    seen: set[int] = field(default_factory=set)  # offsets of the records read this run
+    known_offsets: set[int] = field(default_factory=set)  # records indexed before this run
+
+
 def _update(
     writer: IndexWriter,
     roots: list[str],
@@ -265,47 +181,120 @@ def _update(
     paths, failures = find_page_files(roots)
     report = IndexReport(failures=failures)
     known = writer.catalog.sources()
-    tasks = []
+    page_tasks: list[PageTask] = []
+    warcs: dict[str, _WarcFile] = {}
     for path in paths:
         state = known.get(path)
+        if is_warc_file(path):
+            plan = _warc_plan(path, state, reextract)
+            if plan is None:
+                report.unchanged += 1
+            else:
+                warcs[path] = plan
+            continue
         if state is not None and not reextract and _stat_matches(path, state):
             report.unchanged += 1
             continue
         known_hash = state.content_hash if state and not reextract else None
-        tasks.append(_Task(path, known_hash, aliases))
+        page_tasks.append(PageTask(path, known_hash, aliases))
+    total = 0 if warcs else len(page_tasks)  # a WARC file's records are counted as read
     if progress:
-        progress(0, len(tasks))
-    jobs = jobs or os.cpu_count() or 1
+        progress(0, total)
+    tasks = itertools.chain(page_tasks, _record_tasks(writer.catalog, warcs, aliases, reextract))
+    skipped: Counter[str] = Counter()
     batch = Batch()
+    jobs = jobs or os.cpu_count() or 1
     with _Workers(jobs) as workers:
         for done, outcome in enumerate(_outcomes(tasks, workers, jobs), start=1):
-            if outcome.error:
-                report.failures.append(Failure(outcome.path, outcome.error))
-                batch.failures.append(
-                    SourceState(outcome.path, None, None, None, "failed", outcome.error)
-                )
-            elif outcome.unchanged:
-                report.unchanged += 1
-                batch.touched.append(outcome.state)
-            else:
-                batch.articles.append(
-                    NewArticle(outcome.state, outcome.article, outcome.texts, outcome.sketch)
-                )
-                previous = known.get(outcome.path)
-                if previous is not None and previous.status == "indexed":
-                    report.updated += 1
-                else:
-                    report.added += 1
+            _take(outcome, batch, report, skipped, known, warcs)
             if len(batch) >= commit_every:
                 writer.commit(batch)
                 batch = Batch()
             if progress:
-                progress(done, len(tasks))
+                progress(done, total)
+    for path, plan in warcs.items():  # read to the end: the file is indexed whole
+        batch.files[path] = replace(plan.state, read_to=plan.state.size)
+        if plan.start == 0:
+            batch.removed_records.extend(
+                (path, offset)
+                for offset in writer.catalog.record_offsets(path)
+                if offset not in plan.seen
+            )
     if prune:
         batch.removed.extend(_pruned(known, paths, roots))
         report.removed = len(batch.removed)
     writer.commit(batch)
+    report.skipped = dict(sorted(skipped.items()))
     return report
+
+
+def _take(
+    outcome: Outcome,
+    batch: Batch,
+    report: IndexReport,
+    skipped: Counter,
+    known: dict[str, SourceState],
+    warcs: dict[str, _WarcFile],
+) -> None:
+    """Put one outcome in the batch and count it in the report."""
+    warc = warcs.get(outcome.path) if outcome.offset is not None else None
+    if warc is not None:
+        warc.seen.add(outcome.offset)
+        batch.files[outcome.path] = replace(warc.state, read_to=outcome.end)
+    if outcome.skipped:
+        skipped[outcome.skipped] += 1
+    elif outcome.error:
+        offset = outcome.offset if outcome.offset is not None else -1
+        report.failures.append(Failure(outcome.path, outcome.error, outcome.offset))
+        length = outcome.end - offset if outcome.end is not None else None
+        batch.failures.append(
+            SourceState(outcome.path, None, length, None, "failed", outcome.error, offset)
+        )
+    elif outcome.unchanged:
+        report.unchanged += 1
+        batch.touched.append(outcome.state)
+    else:
+        batch.articles.append(
+            NewArticle(outcome.state, outcome.article, outcome.texts, outcome.sketch)
+        )
+        if warc is not None:
+            updated = outcome.offset in warc.known_offsets
+        else:
+            previous = known.get(outcome.path)
+            updated = previous is not None and previous.status == "indexed"
+        if updated:
+            report.updated += 1
+        else:
+            report.added += 1
+
+
+def _warc_plan(path: str, state: SourceState | None, reextract: bool) -> _WarcFile | None:
+    """Where to start reading a WARC file, or None when it is indexed whole and unchanged.
+
+    An unchanged file read part way (a run stopped in it) goes on after its last committed
+    record; a changed one is read again from the start (records whose content is unchanged
+    are recognised by their hash and offset)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return _WarcFile(SourceState(path, None, None, None, "indexed", read_to=0), 0)
+    now = SourceState(path, None, stat.st_size, stat.st_mtime_ns, "indexed", read_to=0)
+    if state is None or reextract:
+        return _WarcFile(now, 0)
+    same = (state.size, state.mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    if same and state.read_to == stat.st_size:
+        return None
+    start = (state.read_to or 0) if same else 0
+    return _WarcFile(replace(now, read_to=start), start)
+
+
+def _record_tasks(
+    catalog: Catalog, warcs: dict[str, _WarcFile], aliases: str | None, reextract: bool
+) -> Iterator[RecordTask]:
+    for path, plan in warcs.items():
+        hashes = {} if reextract else catalog.record_hashes(path)
+        plan.known_offsets = set(hashes)
+        yield from record_tasks(path, plan.start, hashes, aliases)
 
 
 def _stat_matches(path: str, state: SourceState) -> bool:

@@ -146,6 +146,7 @@ class Hit:
     published_source: str | None = None
     duplicates: list[Copy] = field(default_factory=list)
     variants: list[str] = field(default_factory=list)
+    source: dict | None = None  # where the article came from: a file, or a WARC record
 
     def to_dict(self) -> dict:
         """The JSON contract of a hit (see the README)."""
@@ -162,6 +163,7 @@ class Hit:
             "snippets": [snippet.to_html() for snippet in self.snippets],
             "duplicates": [copy.to_dict() for copy in self.duplicates],
             "matched_spellings": list(self.variants),
+            "source": self.source,
         }
 
 
@@ -203,13 +205,17 @@ class SearchResults:
 
 @dataclass(frozen=True)
 class Failure:
-    """A file that could not be indexed, and why."""
+    """A file (or a record of a WARC file, at `offset`) that could not be indexed, and why."""
 
     path: str
     reason: str
+    offset: int | None = None
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "reason": self.reason}
+        found = {"path": self.path, "reason": self.reason}
+        if self.offset is not None:
+            found["offset"] = self.offset
+        return found
 
 
 @dataclass
@@ -221,6 +227,7 @@ class IndexReport:
     unchanged: int = 0
     removed: int = 0
     failures: list[Failure] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)  # WARC records that are not pages
 
     @property
     def failed(self) -> int:
@@ -234,4 +241,5 @@ class IndexReport:
             "removed": self.removed,
             "failed": self.failed,
             "failures": [failure.to_dict() for failure in self.failures],
+            "skipped": self.skipped,
         }

@@ -224,6 +224,14 @@ class NewsIndex:
         """How a query is understood: its words, phrases, fields, spellings and date bounds."""
         return explain(self.aliases.expand(parse_query(query, as_of=as_of)))
 
+    def source(self, doc_id: str) -> dict | None:
+        """Where the article with this id came from (file, or WARC file, offset, length,
+        record id and capture date), or None."""
+        try:
+            return self._stored(doc_id).source
+        except ArticleNotFoundError:
+            return None
+
     def article(self, doc_id: str) -> Article | None:
         """The stored article with this id (as shown in search hits), or None."""
         try:
@@ -236,7 +244,7 @@ class NewsIndex:
         path = self._open().catalog.source_of(doc_id)
         if path is None:
             raise ArticleNotFoundError(f"No article with id {doc_id!r} in this index.")
-        from .indexer import read_page_bytes
+        from .pagework import read_page_bytes
 
         try:
             return read_page_bytes(path)
@@ -253,10 +261,11 @@ class NewsIndex:
         return searching.highlight(tree, text)
 
     def failures(self) -> list[Failure]:
-        """The files of this index that could not be indexed when last read, with the reason
-        (they are tried again on the next run), by path."""
+        """The files (and WARC records, with their offset) of this index that could not be
+        indexed when last read, with the reason (they are tried again on the next run)."""
         return [
-            Failure(state.path, state.reason or "") for state in self._open().catalog.failures()
+            Failure(state.path, state.reason or "", state.offset if state.is_record else None)
+            for state in self._open().catalog.failures()
         ]
 
     def count(self) -> int:

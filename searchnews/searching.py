@@ -154,6 +154,7 @@ def hit_from(
         snippets=make_snippets(article.body, body, snippets),
         headline_match=mark(article.headline, headline),
         published_source=article.published_source,
+        source=stored.source,
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .catalog import Catalog, SourceState
-from .documents import analysed_texts, document_id, engine_document
+from .documents import analysed_texts, document_id, engine_document, record_document_id
 from .duplicates import DuplicateFinder
 from .engines import ENGINE_NAMES, engine_class
 from .engines.base import AllNode, Engine, EngineDocument
@@ -48,16 +48,32 @@ class Batch:
         self.articles: list[NewArticle] = []
         self.failures: list[SourceState] = []
         self.touched: list[SourceState] = []  # unchanged content, new size or time
-        self.removed: list[str] = []
+        self.removed: list[str] = []  # files gone (a WARC file with all its records)
+        self.removed_records: list[tuple[str, int]] = []  # records gone from a changed WARC file
+        self.files: dict[str, SourceState] = {}  # WARC files, with how far they are read
 
     def __len__(self) -> int:
-        return len(self.articles) + len(self.removed)
+        return len(self.articles) + len(self.removed) + len(self.removed_records)
 
     def __bool__(self) -> bool:
-        return bool(self.articles or self.failures or self.touched or self.removed)
+        return bool(
+            self.articles
+            or self.failures
+            or self.touched
+            or self.removed
+            or self.removed_records
+            or self.files
+        )
 
 
 _UNKNOWN = object()
+
+
+def _article_id(state: SourceState) -> str:
+    """An article's stable id: from the record id for a WARC record, else from the path."""
+    if state.is_record and state.record_id:
+        return record_document_id(state.record_id)
+    return document_id(state.path)
 
 
 @dataclass
@@ -149,14 +165,14 @@ class IndexWriter:
         with catalog.transaction():
             generation = catalog.generation()
             for state in batch.failures:
-                key = catalog.key_for_source(state.path)
+                key = catalog.key_for_source(state.path, state.offset)
                 if key is not None:  # a changed file that fails no longer shows its old text
                     self._retire(key, changes)
                 catalog.record_source(state)
             for state in batch.touched:
                 catalog.record_source(state)
             for item in batch.articles:
-                old = catalog.key_for_source(item.state.path)
+                old = catalog.key_for_source(item.state.path, item.state.offset)
                 if old is not None:
                     self._retire(old, changes)
                 source = catalog.record_source(item.state)
@@ -165,16 +181,22 @@ class IndexWriter:
                 if group != key:  # joins an earlier story, whose members change
                     self._touch_story(group, changes)
                 catalog.put_article(
-                    key, document_id(item.state.path), source, item.article, group, item.sketch
+                    key, _article_id(item.state), source, item.article, group, item.sketch
                 )
                 changes.documents[key] = engine_document(
                     key, item.article, item.texts, catalog.label_ids, None
                 )
             for path in batch.removed:
-                key = catalog.key_for_source(path)
-                if key is not None:
+                for key in catalog.keys_from_file(path):
                     self._retire(key, changes)
                 catalog.forget_source(path)
+            for path, offset in batch.removed_records:
+                key = catalog.key_for_source(path, offset)
+                if key is not None:
+                    self._retire(key, changes)
+                catalog.forget_record(path, offset)
+            for state in batch.files.values():
+                catalog.record_source(state)
             self._mark_copies(changes)
             catalog.add_pending(changes.documents, "upsert")
             catalog.add_pending(changes.deleted, "delete")

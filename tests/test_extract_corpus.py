@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from searchnews import extract_article
-from searchnews.indexer import read_page_bytes
+from searchnews.pagework import read_page_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = json.loads((ROOT / "tests/fixtures/corpus_expected.json").read_text(encoding="utf-8"))

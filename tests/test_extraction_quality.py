@@ -13,7 +13,7 @@ import pytest
 
 from searchnews import extract_article
 from searchnews.extract.scoring import corpus_scores, page_scores
-from searchnews.indexer import read_page_bytes
+from searchnews.pagework import read_page_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = json.loads((ROOT / "tests/fixtures/corpus_gold_bodies.json").read_text(encoding="utf-8"))

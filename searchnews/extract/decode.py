@@ -24,6 +24,15 @@ def _codec_name(label: str | None) -> str | None:
     return "cp1252" if name.replace("-", "_") in _READ_AS_CP1252 else name
 
 
+def _mislabelled_utf8(body: bytes, named: str) -> bool:
+    """A server's Latin-1 or ASCII label on a page that is valid UTF-8 with non-ASCII text:
+    the label is a server default, the bytes are UTF-8 (a single-byte charset decodes any
+    bytes, so the label alone cannot be checked)."""
+    if named not in ("cp1252", "iso8859_15"):
+        return False
+    return not body.isascii() and _try(body, "utf-8") is not None
+
+
 def _try(data: bytes, encoding: str | None) -> str | None:
     if encoding is None:
         return None
@@ -59,12 +68,13 @@ def binary_kind(data: bytes) -> str | None:
     return "binary data" if sample and controls > len(sample) * 0.05 else None
 
 
-def decode_page(data: bytes | str) -> tuple[str, str]:
+def decode_page(data: bytes | str, charset: str | None = None) -> tuple[str, str]:
     """Decode a page and say which encoding was used.
 
-    Order: byte-order mark, strict UTF-8, the charset the page declares (XML declaration, meta
-    charset or http-equiv), then statistical detection; windows-1252 with replacement
-    characters is the last resort so that decoding never fails.
+    Order: byte-order mark, the `charset` its HTTP response named, strict UTF-8, the charset
+    the page declares (XML declaration, meta charset or http-equiv), then statistical
+    detection; windows-1252 with replacement characters is the last resort so that decoding
+    never fails.
     """
     if isinstance(data, str):
         return data, "unicode"
@@ -73,6 +83,11 @@ def decode_page(data: bytes | str) -> tuple[str, str]:
         text = _try(body, bom_encoding)
         if text is not None:
             return text.lstrip("\ufeff"), _codec_name(bom_encoding) or bom_encoding
+    named = _codec_name(charset) if charset else None
+    if named and not _mislabelled_utf8(body, named):
+        text = _try(body, named)
+        if text is not None:
+            return text, named
     # Text in any other encoding is almost never valid UTF-8, while pages that are UTF-8 but
     # declare a legacy charset are common: valid UTF-8 wins over the declaration.
     text = _try(body, "utf-8")

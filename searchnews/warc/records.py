@@ -106,7 +106,11 @@ def _read_from(
         yield WarcDamage(path, damaged, restart - damaged, _reason(error))
         return restart
     if previous is not None:
-        yield replace(previous, length=size - previous.offset)
+        # A gzip member cut short at the very end reads as the end of the file to the library.
+        end = _record_end(file, previous.offset, size, gz) if gz else size
+        yield replace(previous, length=end - previous.offset)
+        if end < size:
+            yield WarcDamage(path, end, size - end, "a record cut short at the end of the file")
     return size
 
 

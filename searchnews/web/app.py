@@ -161,7 +161,7 @@ def create_app(index_dir: str = "index") -> Flask:
         article = news.article(_article_id(doc_id))
         if article is None:
             raise ArticleNotFoundError(f"No article with id {doc_id!r}.")
-        return jsonify({"id": doc_id, **article.to_dict()})
+        return jsonify({"id": doc_id, **article.to_dict(), "source": news.source(doc_id)})
 
     @app.get("/api/entities")
     def api_entities():

@@ -41,6 +41,11 @@ def openapi(max_limit: int, max_query: int) -> dict:
             "snippets": {"type": "array", "items": {"type": "string"}},
             "duplicates": {"type": "array", "items": {"type": "object"}},
             "matched_spellings": {"type": "array", "items": {"type": "string"}},
+            "source": {
+                "type": ["object", "null"],
+                "description": "Where the article came from: path, size and mtime_ns of a "
+                "file, or file, offset, length, record_id and captured of a WARC record",
+            },
         },
     }
     return {
