@@ -488,13 +488,14 @@ class Catalog:
             for key, doc_id, path, url, headline, published, site in rows
         ]
 
-    def source_of(self, doc_id: str) -> str | None:
-        """The path an indexed article was read from."""
+    def source_of(self, doc_id: str) -> SourceState | None:
+        """The source (a file, or a record of a WARC file) an indexed article was read from."""
         row = self.db.execute(
-            "SELECT s.path FROM articles a JOIN sources s ON s.id = a.source WHERE a.id = ?",
+            f"SELECT {_joined_sources()} FROM articles a JOIN sources s ON s.id = a.source "
+            "WHERE a.id = ?",
             (doc_id,),
         ).fetchone()
-        return row[0] if row else None
+        return SourceState(*row) if row else None
 
     def sketch_candidates(self, sketch: tuple[int, ...], limit: int) -> list[tuple[int, tuple]]:
         """(copy group, sketch) of the stored articles sharing the most values with `sketch`."""

@@ -287,6 +287,43 @@ def similar(article_id: str, index_dir: str, limit: int, as_json: bool) -> None:
         _print_results(results)
 
 
+@main.command()
+@click.argument("article_id")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--source", "original", is_flag=True,
+              help="Print the saved page the article came from, as it was stored.")  # fmt: skip
+@reports_errors
+def show(article_id: str, index_dir: str, as_json: bool, original: bool) -> None:
+    """Print the article with ARTICLE_ID (an id from search results), or its saved page."""
+    with NewsIndex(index_dir) as news:
+        if original:
+            data, charset = news.source_payload(article_id)
+            click.echo(data.decode(charset if charset != "unicode" else "utf-8", "replace"))
+            return
+        article = news.article(article_id)
+        if article is None:
+            raise click.ClickException(f"No article with id {article_id!r} in {index_dir}/.")
+        source = news.source(article_id)
+    record = {"id": article_id, **article.to_dict(), "source": source}
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    click.echo(click.style(article.headline or "(no headline)", bold=True))
+    for key, value in record.items():
+        if key in ("headline", "body", "source") or value in (None, "", []):
+            continue
+        click.echo(f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    where = source or {}
+    if "file" in where:
+        click.echo(f"source: {where['file']} at offset {where['offset']} "
+                   f"({where['length']} bytes, record {where['record_id']}, "
+                   f"captured {where['captured']})")  # fmt: skip
+    elif "path" in where:
+        click.echo(f"source: {where['path']}")
+    click.echo(f"\n{article.body}")
+
+
 def _styled(snippet: Snippet) -> str:
     parts = ["…" if snippet.leading else ""]
     cursor = 0

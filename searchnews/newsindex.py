@@ -240,18 +240,32 @@ class NewsIndex:
             return None
 
     def source_bytes(self, doc_id: str) -> bytes:
-        """The saved page an article came from, as read from its file (un-gzipped)."""
-        path = self._open().catalog.source_of(doc_id)
-        if path is None:
-            raise ArticleNotFoundError(f"No article with id {doc_id!r} in this index.")
-        from .pagework import read_page_bytes
+        """The saved page an article came from: its file (un-gzipped), or the HTTP payload of
+        its WARC record (read by seeking to the record)."""
+        return self.source_payload(doc_id)[0]
 
+    def source_payload(self, doc_id: str) -> tuple[bytes, str]:
+        """The saved page an article came from and the charset it is written in."""
+        from .extract.decode import decode_page
+        from .pagework import read_page_bytes
+        from .warc.records import read_record_at
+
+        state = self._open().catalog.source_of(doc_id)
+        if state is None:
+            raise ArticleNotFoundError(f"No article with id {doc_id!r} in this index.")
         try:
-            return read_page_bytes(path)
+            if state.is_record:
+                record = read_record_at(state.path, state.offset)
+                data, charset = record.payload, record.charset
+            else:
+                data, charset = read_page_bytes(state.path), None
         except OSError as error:
+            where = f"{state.path} at offset {state.offset}" if state.is_record else state.path
             raise ArticleNotFoundError(
-                f"The saved page is no longer readable at {path}: {error}"
+                f"The saved page is no longer readable at {where}: {error}"
             ) from error
+        _text, encoding = decode_page(data, charset)
+        return data, encoding
 
     def highlight(self, query: str | None, text: str) -> list[Snippet]:
         """`text` as paragraphs with what `query` matches marked (an article view's body)."""

@@ -219,3 +219,13 @@ def _starts_record(file: BinaryIO, offset: int, gz: bool) -> bool:
         return zlib.decompressobj(wbits=31).decompress(head, 16).startswith(WARC_START)
     except zlib.error:
         return False
+
+
+def read_record_at(path: str, offset: int) -> WarcRecord:
+    """The record at `offset` of a WARC file, read by seeking there (for showing an article's
+    original payload). Raises OSError when no intact record starts there."""
+    found = next(read_warc(path, offset), None)
+    if not isinstance(found, WarcRecord) or found.offset != offset:
+        reason = found.reason if isinstance(found, WarcDamage) else "no record starts there"
+        raise OSError(f"the record at offset {offset} cannot be read: {reason}")
+    return found

@@ -71,6 +71,11 @@ def _article_id(doc_id: str) -> str:
     return doc_id
 
 
+def _charset_label(codec: str) -> str:
+    """The name a browser knows for a Python codec name."""
+    return {"unicode": "utf-8", "cp1252": "windows-1252"}.get(codec, codec.replace("_", "-"))
+
+
 def create_app(index_dir: str = "index") -> Flask:
     """The web app over the index in `index_dir` (opened once, shared by all requests)."""
     app = Flask(__name__)
@@ -144,8 +149,8 @@ def create_app(index_dir: str = "index") -> Flask:
         article = news.article(_article_id(doc_id))
         if article is None:
             raise ArticleNotFoundError(f"No article with id {doc_id!r}.")
-        data = news.source_bytes(doc_id)
-        response = Response(data, mimetype="text/plain")
+        data, charset = news.source_payload(doc_id)
+        response = Response(data, content_type=f"text/plain; charset={_charset_label(charset)}")
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Content-Security-Policy"] = "sandbox"
         return response

@@ -3,6 +3,8 @@ itself, and reruns skip or resume."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from pagemaker import write_page
 from warcmaker import Response, news_html, write_warc
@@ -138,6 +140,7 @@ def test_a_run_stopped_inside_a_warc_file_resumes_and_ends_as_one_run(tmp_path, 
     index([tmp_path / "crawl"], tmp_path / "ix")
     assert read and 0 < read[0] < (tmp_path / "crawl" / "a.warc.gz").stat().st_size
     with NewsIndex(str(tmp_path / "clean")) as clean, NewsIndex(str(tmp_path / "ix")) as resumed:
+
         def listing(news):
             hits = news.search("committee", limit=50, collapse=False).hits
             return sorted((hit.id, hit.url, hit.source["offset"]) for hit in hits)
@@ -175,3 +178,86 @@ def test_the_cli_indexes_warc_files_and_names_damaged_records(tmp_path, runner):
 
     (line,) = failures.read_text().splitlines()
     assert json.loads(line)["offset"] == offsets[1]
+
+
+def test_show_prints_an_article_and_its_original_payload(tmp_path, runner):
+    import json
+
+    from searchnews.cli import main
+
+    body = news_html("Погода в Москве", "Сегодня в Москве ожидается снег. " * 6, charset=None)
+    cyrillic = Response("https://ru.example/1", body.encode("cp1251"),
+                        content_type="text/html; charset=cp1251", encoding="gzip")  # fmt: skip
+    write_warc(tmp_path / "c" / "ru.warc.gz", [story(0), cyrillic])
+    index([tmp_path / "c"], tmp_path / "ix")
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        doc_id = news.search("снег").hits[0].id
+    args = ["show", doc_id, "--index", str(tmp_path / "ix")]
+    shown = runner.invoke(main, args)
+    assert shown.exit_code == 0 and "Погода в Москве" in shown.output
+    assert "ru.warc.gz at offset" in shown.output
+    data = json.loads(runner.invoke(main, [*args, "--json"]).output)
+    assert data["source"]["record_id"].startswith("<urn:uuid:")
+    original = runner.invoke(main, [*args, "--source"])
+    assert original.exit_code == 0 and original.output.strip() == body
+    missing = runner.invoke(main, ["show", "0123456789abcdef", "--index", str(tmp_path / "ix")])
+    assert missing.exit_code == 1 and "No article" in missing.output
+
+
+def test_the_original_payload_is_read_by_seeking_to_its_record(tmp_path, monkeypatch):
+    filler = [Response(f"https://big.example/{n}", os.urandom(200_000), content_type="image/png")
+              for n in range(40)]  # fmt: skip
+    offsets = write_warc(tmp_path / "big" / "b.warc.gz", [*filler, story(0)])
+    index([tmp_path / "big"], tmp_path / "ix")
+    size = (tmp_path / "big" / "b.warc.gz").stat().st_size
+    assert size - offsets[-1] < 2000 < size / 10
+    read = []
+    real_open = open
+
+    class Counting:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def read(self, *args):
+            data = self.handle.read(*args)
+            read.append(len(data))
+            return data
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    def counting_open(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        return Counting(handle) if str(path).endswith(".warc.gz") else handle
+
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        doc_id = news.search("harbour").hits[0].id
+        monkeypatch.setattr("builtins.open", counting_open)
+        data = news.source_bytes(doc_id)
+        monkeypatch.undo()
+    assert b"harbour plan 0" in data
+    assert sum(read) < size / 10
+
+
+def test_the_web_page_serves_a_record_payload_as_text_in_its_charset(tmp_path):
+    from searchnews.web.app import create_app
+
+    body = news_html("Погода в Москве", "Сегодня в Москве ожидается снег. " * 6, charset=None)
+    cyrillic = Response("https://ru.example/1", body.encode("cp1251"),
+                        content_type="text/html; charset=windows-1251")  # fmt: skip
+    write_warc(tmp_path / "c" / "ru.warc.gz", [cyrillic])
+    index([tmp_path / "c"], tmp_path / "ix")
+    client = create_app(str(tmp_path / "ix")).test_client()
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        doc_id = news.search("снег").hits[0].id
+    source = client.get(f"/articles/{doc_id}/source")
+    assert source.status_code == 200 and source.mimetype == "text/plain"
+    assert source.mimetype_params["charset"] == "cp1251"
+    assert source.data.decode("cp1251") == body
+    assert client.get(f"/api/articles/{doc_id}").get_json()["source"]["offset"] == 0
