@@ -35,6 +35,12 @@ def skip_reason(record: WarcRecord) -> str | None:
     return None
 
 
+def payload_wanted(status: int | None, content_type: str | None) -> bool:
+    """Whether a response's payload can be a page, so is worth reading."""
+    declared = (content_type or "").split(";")[0].strip().lower()
+    return status == 200 and (declared in HTML_TYPES or declared in UNSURE_TYPES)
+
+
 def is_html(content_type: str | None, payload: bytes) -> bool:
     """Whether a payload is an HTML page: by its declared type, or by sniffing it when the
     type says nothing."""

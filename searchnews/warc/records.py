@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import BinaryIO
@@ -63,19 +63,29 @@ def is_gzip(path: str) -> bool:
         return file.read(3) == GZIP_MAGIC
 
 
-def read_warc(path: str, start: int = 0) -> Iterator[WarcRecord | WarcDamage]:
+PayloadWanted = Callable[[int | None, str | None], bool]
+
+
+def _every_payload(_status: int | None, _content_type: str | None) -> bool:
+    return True
+
+
+def read_warc(
+    path: str, start: int = 0, wanted: PayloadWanted = _every_payload
+) -> Iterator[WarcRecord | WarcDamage]:
     """Every record of the WARC file at `path` from offset `start`, and every damaged
-    stretch, in file order. Memory stays flat: one record's payload at a time."""
+    stretch, in file order. The payload of a response is read when `wanted(status,
+    content_type)` says so. Memory stays flat: one record's payload at a time."""
     size = os.path.getsize(path)
     gz = is_gzip(path)
     with open(path, "rb") as file:
         position = start
         while position < size:
-            position = yield from _read_from(file, path, position, size, gz)
+            position = yield from _read_from(file, path, position, size, gz, wanted)
 
 
 def _read_from(
-    file: BinaryIO, path: str, position: int, size: int, gz: bool
+    file: BinaryIO, path: str, position: int, size: int, gz: bool, wanted: PayloadWanted
 ) -> Iterator[WarcRecord | WarcDamage]:
     """Records from `position` until the end or the first damage; the offset to go on from."""
     file.seek(position)
@@ -92,7 +102,7 @@ def _read_from(
                 restart = _next_record(file, current + 1, size, gz)
                 yield WarcDamage(path, current, restart - current, problem)
                 return restart
-            previous = _record(record, path)
+            previous = _record(record, path, wanted)
             current = None
     except OSError as error:
         if current is not None:
@@ -128,7 +138,7 @@ def _problem(record) -> str | None:
     return None
 
 
-def _record(record, path: str) -> WarcRecord:
+def _record(record, path: str, wanted: PayloadWanted) -> WarcRecord:
     headers = record.headers
     kind = str(record.record_type)  # "response", "revisit", ...
     found = WarcRecord(
@@ -144,14 +154,17 @@ def _record(record, path: str) -> WarcRecord:
         return found
     record.parse_http(auto_decode="all")
     http = record.http_headers
-    payload = record.reader.read(MAX_PAYLOAD + 1)
-    return replace(
+    found = replace(
         found,
         status=http.status_code if http is not None else None,
         content_type=record.http_content_type,
         charset=record.http_charset,
-        payload=payload[:MAX_PAYLOAD],
-        payload_complete=len(payload) <= MAX_PAYLOAD,
+    )
+    if not wanted(found.status, found.content_type):
+        return found
+    payload = record.reader.read(MAX_PAYLOAD + 1)
+    return replace(
+        found, payload=payload[:MAX_PAYLOAD], payload_complete=len(payload) <= MAX_PAYLOAD
     )
 
 

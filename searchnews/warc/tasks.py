@@ -13,7 +13,7 @@ from ..catalog import SourceState
 from ..extract import extract_article
 from ..extract.decode import binary_kind
 from ..pagework import Outcome, finish_article
-from .pages import skip_reason
+from .pages import payload_wanted, skip_reason
 from .records import WarcDamage, read_warc
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def record_tasks(
     path: str, start: int, known_hashes: dict[int, str], aliases: str | None
 ) -> Iterator[RecordTask]:
     """A task for every record of the WARC file from offset `start`, read lazily."""
-    for item in read_warc(path, start):
+    for item in read_warc(path, start, payload_wanted):
         end = item.offset + item.length
         if isinstance(item, WarcDamage):
             yield RecordTask(path, item.offset, end, damage=item.reason)

@@ -132,9 +132,9 @@ def test_a_run_stopped_inside_a_warc_file_resumes_and_ends_as_one_run(tmp_path, 
 
     original = records.read_warc
 
-    def counted(path, start=0):
+    def counted(path, start=0, *rest):
         read.append(start)
-        return original(path, start)
+        return original(path, start, *rest)
 
     monkeypatch.setattr("searchnews.warc.tasks.read_warc", counted)
     index([tmp_path / "crawl"], tmp_path / "ix")
