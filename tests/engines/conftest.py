@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS_PAGES
 
 from searchnews import NewsIndex
 from searchnews.engines import ENGINE_NAMES
@@ -19,7 +19,7 @@ def corpus_index(tmp_path_factory, engine_name):
     """An index of the whole shipped corpus in the engine under test, built once."""
     folder = tmp_path_factory.mktemp(f"corpus-{engine_name}")
     with NewsIndex(str(folder)) as news:
-        report = news.index([str(CORPUS)], jobs=2, engine=engine_name)
+        report = news.index(CORPUS_PAGES, jobs=2, engine=engine_name)
         assert news.engine_name == engine_name
     assert report.failed == 0, report.failures
     return folder

@@ -7,7 +7,7 @@ import os
 from datetime import datetime
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS_PAGES
 from pagemaker import write_page
 
 from searchnews import NewsIndex
@@ -60,7 +60,7 @@ def both(tmp_path_factory):
     for name in ENGINE_NAMES:
         folder = tmp_path_factory.mktemp(f"both-{name}")
         news = NewsIndex(str(folder))
-        news.index([str(CORPUS)], jobs=2, engine=name)
+        news.index(CORPUS_PAGES, jobs=2, engine=name)
         opened[name] = news
     yield opened
     for news in opened.values():
