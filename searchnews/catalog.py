@@ -37,7 +37,7 @@ from .errors import IndexNotFoundError, SearchnewsError
 from .models import Article, Copy
 
 CATALOG_FILE = "catalog.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _DATES = ("published", "modified")
 
 _SCHEMA = """
@@ -54,8 +54,11 @@ CREATE TABLE sources (
     record_id TEXT,                       -- WARC-Record-ID of a record
     captured TEXT,                        -- WARC-Date of a record
     read_to INTEGER,                      -- how far a WARC file has been read and committed
+    url TEXT,                             -- WARC-Target-URI of a record
+    text_digest TEXT,                     -- of a record's text (see captures)
     UNIQUE (path, offset)
 );
+CREATE INDEX sources_by_url ON sources (url) WHERE url IS NOT NULL;
 CREATE TABLE articles (
     key INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -82,13 +85,22 @@ CREATE TABLE retired (
     copy_group INTEGER NOT NULL, generation INTEGER NOT NULL, data BLOB NOT NULL,
     source TEXT NOT NULL                  -- JSON: where the article came from
 );
+CREATE TABLE versions (                   -- earlier texts of a URL captured again (see captures)
+    source INTEGER PRIMARY KEY REFERENCES sources (id) ON DELETE CASCADE,
+    id TEXT NOT NULL UNIQUE, url TEXT NOT NULL, captured TEXT, data BLOB NOT NULL
+);
+CREATE INDEX versions_by_url ON versions (url);
 """
 # Each schema version's changes from the one before, applied when an older catalog is opened.
 _MIGRATIONS = {
-    2: _SCHEMA[_SCHEMA.index("CREATE TABLE retired") :]
+    2: _SCHEMA[_SCHEMA.index("CREATE TABLE retired") : _SCHEMA.index("CREATE TABLE versions")]
     + "ALTER TABLE sources ADD COLUMN record_id TEXT;"
     + "ALTER TABLE sources ADD COLUMN captured TEXT;"
     + "ALTER TABLE sources ADD COLUMN read_to INTEGER;",
+    3: "ALTER TABLE sources ADD COLUMN url TEXT;"
+    + "ALTER TABLE sources ADD COLUMN text_digest TEXT;"
+    + "CREATE INDEX sources_by_url ON sources (url) WHERE url IS NOT NULL;"
+    + _SCHEMA[_SCHEMA.index("CREATE TABLE versions") :],
 }
 
 
@@ -107,6 +119,8 @@ class SourceState:
     record_id: str | None = None
     captured: str | None = None  # ISO 8601
     read_to: int | None = None  # a WARC file: how far its records are committed
+    url: str | None = None  # a record's WARC-Target-URI
+    text_digest: str | None = None  # a record's text, to tell captures of a URL apart
 
     @property
     def is_record(self) -> bool:
@@ -121,7 +135,8 @@ class SourceState:
 
 
 _SOURCE_COLUMNS = (
-    "path, content_hash, size, mtime_ns, status, reason, offset, record_id, captured, read_to"
+    "path, content_hash, size, mtime_ns, status, reason, offset, record_id, captured, read_to, "
+    "url, text_digest"
 )
 
 
@@ -137,15 +152,16 @@ class StoredArticle:
     source: dict | None = None  # SourceState.provenance()
 
 
-def _joined_sources() -> str:
+def joined_sources() -> str:
+    """The source columns of a query that names the sources table `s`."""
     return ", ".join(f"s.{name}" for name in _SOURCE_COLUMNS.split(", "))
 
 
-def _pack(article: Article) -> bytes:
+def pack_article(article: Article) -> bytes:
     return zlib.compress(json.dumps(article.to_dict(), ensure_ascii=False).encode("utf-8"), 3)
 
 
-def _unpack(data: bytes) -> Article:
+def unpack_article(data: bytes) -> Article:
     record = json.loads(zlib.decompress(data))
     for name in _DATES:
         value = record.get(name)
@@ -293,14 +309,16 @@ class Catalog:
     def record_source(self, state: SourceState) -> int:
         """Insert or update a source row; its id."""
         row = self.db.execute(
-            f"INSERT INTO sources ({_SOURCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO sources ({_SOURCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (path, offset) DO UPDATE SET "
             "size = excluded.size, mtime_ns = excluded.mtime_ns, "
             "content_hash = excluded.content_hash, status = excluded.status, "
             "reason = excluded.reason, record_id = excluded.record_id, "
-            "captured = excluded.captured, read_to = excluded.read_to RETURNING id",
+            "captured = excluded.captured, read_to = excluded.read_to, url = excluded.url, "
+            "text_digest = coalesce(excluded.text_digest, text_digest) RETURNING id",
             (state.path, state.content_hash, state.size, state.mtime_ns, state.status,
-             state.reason, state.offset, state.record_id, state.captured, state.read_to),
+             state.reason, state.offset, state.record_id, state.captured, state.read_to,
+             state.url, state.text_digest),
         ).fetchone()  # fmt: skip
         return int(row[0])
 
@@ -365,7 +383,7 @@ class Catalog:
                 article.published.isoformat() if article.published else None,
                 copy_group,
                 json.dumps(list(sketch)),
-                _pack(article),
+                pack_article(article),
             ),
         )
         self.db.executemany(
@@ -381,7 +399,7 @@ class Catalog:
         """Take an article out of the catalog, keeping its text in `retired` for readers of
         the engine commit that still holds the key."""
         row = self.db.execute(
-            f"SELECT {_joined_sources()} FROM articles a JOIN sources s ON s.id = a.source "
+            f"SELECT {joined_sources()} FROM articles a JOIN sources s ON s.id = a.source "
             "WHERE a.key = ?",
             (key,),
         ).fetchone()
@@ -433,13 +451,13 @@ class Catalog:
         keys = list(keys)
         found = {}
         for key, doc_id, group, data, *source in self._rows_in(
-            f"SELECT a.key, a.id, a.copy_group, a.data, {_joined_sources()} FROM articles a "
+            f"SELECT a.key, a.id, a.copy_group, a.data, {joined_sources()} FROM articles a "
             "JOIN sources s ON s.id = a.source WHERE a.key IN ({marks})",
             keys,
         ):
             state = SourceState(*source)
             found[key] = StoredArticle(
-                key, doc_id, state.path, group, _unpack(data), state.provenance()
+                key, doc_id, state.path, group, unpack_article(data), state.provenance()
             )
         missing = [key for key in keys if key not in found]
         if retired and missing:
@@ -449,7 +467,7 @@ class Catalog:
                 missing,
             ):
                 found[key] = StoredArticle(
-                    key, doc_id, path, group, _unpack(data), json.loads(source)
+                    key, doc_id, path, group, unpack_article(data), json.loads(source)
                 )
         self.fetched += len(found)
         return found
@@ -491,7 +509,7 @@ class Catalog:
     def source_of(self, doc_id: str) -> SourceState | None:
         """The source (a file, or a record of a WARC file) an indexed article was read from."""
         row = self.db.execute(
-            f"SELECT {_joined_sources()} FROM articles a JOIN sources s ON s.id = a.source "
+            f"SELECT {joined_sources()} FROM articles a JOIN sources s ON s.id = a.source "
             "WHERE a.id = ?",
             (doc_id,),
         ).fetchone()

@@ -173,6 +173,10 @@ def _print_report(report: IndexReport, total: int, index_dir: str) -> None:
     if report.skipped:
         counts = ", ".join(f"{count} {reason}" for reason, count in report.skipped.items())
         click.echo(f"WARC records that are not pages, skipped: {counts}")
+    if report.captures:
+        click.echo(
+            f"{report.captures} pages kept as captures or earlier versions of a URL already indexed"
+        )
     for failure in report.failures:
         where = f" at offset {failure.offset}" if failure.offset is not None else ""
         click.echo(f"failed: {failure.path}{where}: {failure.reason}", err=True)
@@ -305,13 +309,14 @@ def show(article_id: str, index_dir: str, as_json: bool, original: bool) -> None
         if article is None:
             raise click.ClickException(f"No article with id {article_id!r} in {index_dir}/.")
         source = news.source(article_id)
-    record = {"id": article_id, **article.to_dict(), "source": source}
+        history = news.history(article_id)
+    record = {"id": article_id, **article.to_dict(), "source": source, **history}
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
     click.echo(click.style(article.headline or "(no headline)", bold=True))
     for key, value in record.items():
-        if key in ("headline", "body", "source") or value in (None, "", []):
+        if key in ("headline", "body", "source", "captures", "versions") or value in (None, "", []):
             continue
         click.echo(f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
     where = source or {}
@@ -321,6 +326,13 @@ def show(article_id: str, index_dir: str, as_json: bool, original: bool) -> None
                    f"captured {where['captured']})")  # fmt: skip
     elif "path" in where:
         click.echo(f"source: {where['path']}")
+    if len(history["captures"]) > 1:
+        click.echo(f"captured {len(history['captures'])} times: {', '.join(history['captures'])}")
+    if len(history["versions"]) > 1:
+        click.echo("versions:")
+        for version in history["versions"]:
+            marker = " (this one)" if version["id"] == article_id else ""
+            click.echo(f"  {version['id']}  captured {version['captured']}{marker}")
     click.echo(f"\n{article.body}")
 
 

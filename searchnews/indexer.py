@@ -208,7 +208,7 @@ def _update(
         for done, outcome in enumerate(_outcomes(tasks, workers, jobs), start=1):
             _take(outcome, batch, report, skipped, known, warcs)
             if len(batch) >= commit_every:
-                writer.commit(batch)
+                _count_captures(report, writer.commit(batch))
                 batch = Batch()
             if progress:
                 progress(done, total)
@@ -223,9 +223,18 @@ def _update(
     if prune:
         batch.removed.extend(_pruned(known, paths, roots))
         report.removed = len(batch.removed)
-    writer.commit(batch)
+    _count_captures(report, writer.commit(batch))
     report.skipped = dict(sorted(skipped.items()))
     return report
+
+
+def _count_captures(report: IndexReport, captures: int) -> None:
+    """Pages found to be captures of a URL already indexed were counted as added (or, at an
+    offset known before, updated)."""
+    report.captures += captures
+    from_added = min(report.added, captures)
+    report.added -= from_added
+    report.updated = max(0, report.updated - (captures - from_added))
 
 
 def _take(

@@ -228,6 +228,7 @@ class IndexReport:
     removed: int = 0
     failures: list[Failure] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)  # WARC records that are not pages
+    captures: int = 0  # pages kept as another capture, or an earlier version, of an indexed URL
 
     @property
     def failed(self) -> int:
@@ -242,4 +243,5 @@ class IndexReport:
             "failed": self.failed,
             "failures": [failure.to_dict() for failure in self.failures],
             "skipped": self.skipped,
+            "captures": self.captures,
         }

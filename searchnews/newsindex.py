@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from . import searching
+from . import captures, searching
 from .aliases import AliasTable
 from .dates import date_range
 from .engines.base import SORTS
@@ -208,9 +208,12 @@ class NewsIndex:
         catalog = self._open().catalog
         key = catalog.key_of(doc_id)
         found = catalog.get([key]) if key is not None else {}
-        if key is None or key not in found:
+        if key is not None and key in found:
+            return found[key]
+        version = captures.stored_version(catalog, doc_id)
+        if version is None:
             raise ArticleNotFoundError(f"No article with id {doc_id!r} in this index.")
-        return found[key]
+        return version
 
     def similar(self, doc_id: str, *, limit: int = 10) -> SearchResults:
         """Articles most like the one with this id (more like this); its copies left out."""
@@ -232,6 +235,20 @@ class NewsIndex:
         except ArticleNotFoundError:
             return None
 
+    def history(self, doc_id: str) -> dict:
+        """The captures of an article's URL: `captures`, when its text was captured (oldest
+        first), and `versions`, every text the URL had (id and capture date, oldest first; the
+        last is the article searches find). Both are empty for a loose file."""
+        catalog = self._open().catalog
+        with catalog.snapshot():
+            state = catalog.source_of(doc_id) or captures.version_source(catalog, doc_id)
+            if state is None or not state.url or not state.text_digest:
+                return {"captures": [], "versions": []}
+            return {
+                "captures": captures.capture_dates(catalog, state.url, state.text_digest),
+                "versions": captures.versions(catalog, state.url),
+            }
+
     def article(self, doc_id: str) -> Article | None:
         """The stored article with this id (as shown in search hits), or None."""
         try:
@@ -250,7 +267,8 @@ class NewsIndex:
         from .pagework import read_page_bytes
         from .warc.records import read_record_at
 
-        state = self._open().catalog.source_of(doc_id)
+        catalog = self._open().catalog
+        state = catalog.source_of(doc_id) or captures.version_source(catalog, doc_id)
         if state is None:
             raise ArticleNotFoundError(f"No article with id {doc_id!r} in this index.")
         try:

@@ -14,11 +14,12 @@ import os
 import re
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from . import captures
 from .catalog import Catalog, SourceState
 from .documents import analysed_texts, document_id, engine_document, record_document_id
-from .duplicates import DuplicateFinder
+from .duplicates import DuplicateFinder, sketch
 from .engines import ENGINE_NAMES, engine_class
 from .engines.base import AllNode, Engine, EngineDocument
 from .indexfolder import FOLDER_SETTING, IndexFolder
@@ -84,6 +85,7 @@ class _Changes:
     deleted: list[int] = field(default_factory=list)
     stories: set[int] = field(default_factory=set)  # stories whose members change
     held: dict[int, int | None] = field(default_factory=dict)  # engine's copy group per key
+    captures: int = 0  # pages kept as captures or earlier versions of an indexed URL
 
 
 class IndexWriter:
@@ -152,14 +154,16 @@ class IndexWriter:
 
     # ---- batches ----
 
-    def commit(self, batch: Batch) -> None:
+    def commit(self, batch: Batch) -> int:
         """Commit a batch: catalog (with the keys pending), engine, then clear pending.
 
         A changed article is stored under a new key and its old version retired, so that the
         engine's previous commit and the catalog keep agreeing until the engine commits.
+        Returns how many of the batch's pages became captures or earlier versions of a URL
+        already indexed, rather than articles of their own (see `captures`).
         """
         if not batch:
-            return
+            return 0
         catalog = self.catalog
         changes = _Changes()
         with catalog.transaction():
@@ -175,7 +179,9 @@ class IndexWriter:
                 old = catalog.key_for_source(item.state.path, item.state.offset)
                 if old is not None:
                     self._retire(old, changes)
-                source = catalog.record_source(item.state)
+                source = self._record_capture(item, changes)
+                if source is None:
+                    continue
                 key = catalog.next_key()
                 group = self.duplicates.key_for(key, item.sketch)
                 if group != key:  # joins an earlier story, whose members change
@@ -186,15 +192,23 @@ class IndexWriter:
                 changes.documents[key] = engine_document(
                     key, item.article, item.texts, catalog.label_ids, None
                 )
+            uncovered: set[str] = set()  # URLs whose current capture is removed
             for path in batch.removed:
                 for key in catalog.keys_from_file(path):
-                    self._retire(key, changes)
+                    if not captures.move_to_another_capture(catalog, key, path, None):
+                        uncovered.add(captures.url_of(catalog, key) or "")
+                        self._retire(key, changes)
                 catalog.forget_source(path)
             for path, offset in batch.removed_records:
                 key = catalog.key_for_source(path, offset)
-                if key is not None:
+                if key is not None and not captures.move_to_another_capture(
+                    catalog, key, path, offset
+                ):
+                    uncovered.add(captures.url_of(catalog, key) or "")
                     self._retire(key, changes)
                 catalog.forget_record(path, offset)
+            for url in sorted(uncovered - {""}):
+                self._restore_latest_version(url, changes)
             for state in batch.files.values():
                 catalog.record_source(state)
             self._mark_copies(changes)
@@ -207,10 +221,56 @@ class IndexWriter:
             catalog.clear_pending()
             catalog.drop_retired(generation)  # this batch's stay for readers of the last commit
             catalog.bump_generation()
+        return changes.captures
+
+    def _record_capture(self, item: NewArticle, changes: _Changes) -> int | None:
+        """Record an article's source; its id, or None when the page is the same text as the
+        indexed capture of its URL, or an earlier version of it, rather than an article."""
+        catalog = self.catalog
+        state = item.state
+        if not (state.is_record and state.url):
+            return catalog.record_source(state)
+        state = replace(state, text_digest=captures.text_digest(item.article))
+        current = captures.current_capture(catalog, state.url)
+        source = catalog.record_source(state)
+        if current is not None and current.digest == state.text_digest:
+            captures.forget_version(catalog, source)
+            changes.captures += 1
+            return None
+        if current is not None and captures.is_earlier(state, current):
+            captures.keep_version(catalog, source, _article_id(state), state, item.article)
+            changes.captures += 1
+            return None
+        captures.forget_version(catalog, source)
+        if current is not None:
+            captures.keep_article_as_version(catalog, current.key)
+            self._retire(current.key, changes)
+        return source
+
+    def _restore_latest_version(self, url: str, changes: _Changes) -> None:
+        """Make the latest kept version of a URL its article again, when no capture of the URL
+        is an article any more."""
+        catalog = self.catalog
+        if captures.current_capture(catalog, url) is not None:
+            return
+        found = captures.take_latest_version(catalog, url)
+        if found is None:
+            return
+        source, doc_id, article = found
+        key = catalog.next_key()
+        body_sketch = sketch(article.body)
+        group = self.duplicates.key_for(key, body_sketch)
+        if group != key:
+            self._touch_story(group, changes)
+        catalog.put_article(key, doc_id, source, article, group, body_sketch)
+        changes.documents[key] = engine_document(
+            key, article, analysed_texts(article), catalog.label_ids, None
+        )
 
     def _retire(self, key: int, changes: _Changes) -> None:
         self._leave_story(key, changes)
         self.catalog.retire_article(key)
+        changes.documents.pop(key, None)  # added earlier in this batch
         changes.deleted.append(key)
 
     def _touch_story(self, group: int, changes: _Changes) -> None:

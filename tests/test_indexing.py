@@ -328,7 +328,9 @@ def test_a_catalog_of_the_first_schema_is_brought_up_to_date(pages, tmp_path):
     index(pages, tmp_path / "ix")
     catalog = Catalog(str(tmp_path / "ix"))
     catalog.db.execute("DROP TABLE retired")
-    for column in ("record_id", "captured", "read_to"):
+    catalog.db.execute("DROP TABLE versions")
+    catalog.db.execute("DROP INDEX sources_by_url")
+    for column in ("record_id", "captured", "read_to", "url", "text_digest"):
         catalog.db.execute(f"ALTER TABLE sources DROP COLUMN {column}")
     catalog.db.execute("PRAGMA user_version = 1")
     catalog.close()

@@ -89,6 +89,7 @@ def process_record(task: RecordTask) -> Outcome:
         offset=task.offset,
         record_id=task.record_id,
         captured=task.captured.isoformat() if task.captured else None,
+        url=task.url,
     )
     if content_hash == task.known_hash:
         return Outcome(task.path, state, unchanged=True, **where)

@@ -138,6 +138,7 @@ def create_app(index_dir: str = "index") -> Flask:
             query=query,
             paragraphs=news.highlight(query, article.body),
             original=safe_link(article.url),
+            history=news.history(doc_id),
             headline=(news.highlight(query, article.headline) or [None])[0],
             quoted=quoted,
             params={"q": query, "from": "", "to": "", "sort": ""},
@@ -166,7 +167,14 @@ def create_app(index_dir: str = "index") -> Flask:
         article = news.article(_article_id(doc_id))
         if article is None:
             raise ArticleNotFoundError(f"No article with id {doc_id!r}.")
-        return jsonify({"id": doc_id, **article.to_dict(), "source": news.source(doc_id)})
+        return jsonify(
+            {
+                "id": doc_id,
+                **article.to_dict(),
+                "source": news.source(doc_id),
+                **news.history(doc_id),
+            }
+        )
 
     @app.get("/api/entities")
     def api_entities():

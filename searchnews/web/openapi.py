@@ -128,8 +128,29 @@ def openapi(max_limit: int, max_query: int) -> dict:
                     ],
                     "responses": {
                         "200": {
-                            "description": "The article",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
+                            "description": "The article: its extracted fields, `source`, and "
+                            "for a WARC record `captures` (when this text of its URL was "
+                            "captured) and `versions` (every text its URL had, oldest first: "
+                            "id and captured; the last is the one searches find)",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "id": {"type": "string"},
+                                            "source": {"type": ["object", "null"]},
+                                            "captures": {
+                                                "type": "array",
+                                                "items": {"type": "string"},
+                                            },
+                                            "versions": {
+                                                "type": "array",
+                                                "items": {"type": "object"},
+                                            },
+                                        },
+                                    }
+                                }
+                            },
                         },
                         **_error_responses(404, 503),
                     },

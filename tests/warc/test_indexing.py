@@ -102,7 +102,8 @@ def test_an_unchanged_warc_file_is_skipped_and_a_changed_one_read_again(tmp_path
     assert (report.added, report.updated, report.unchanged) == (0, 0, 1)
     write_warc(path, [story(0), story(2), story(3)])  # one record gone, one new
     report = index([tmp_path / "crawl"], tmp_path / "ix")
-    assert report.added >= 1
+    # New records may land at the offsets of old ones: which count as updated is not fixed.
+    assert report.added + report.updated >= 1
     with NewsIndex(str(tmp_path / "ix")) as news:
         urls = {hit.url for hit in news.search("committee", limit=10, collapse=False).hits}
         assert urls == {f"https://news.example/{n}" for n in (0, 2, 3)}
