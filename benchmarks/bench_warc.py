@@ -7,7 +7,8 @@ Settings (environment):
                      the rest are plain-text dumps) are indexed loose and packed in a WARC,
                      default 10000
   BENCH_BIG_MIB      size of the WARC of mostly skipped records, default 2048 (MiB)
-  BENCH_REPEAT       how often each reader reads the pages' WARC (the median is kept), default 3
+  BENCH_REPEAT       how often each reader reads the pages' WARC and each way of storing them
+                     is indexed (the medians are kept), default 3
   BENCH_ENGINE       the engine of the indexes, default tantivy
   BENCH_CACHE        where pages, WARC files and indexes go, default .cache/bench
   BENCH_RESULTS      where warc.json goes, default benchmarks/results
@@ -267,16 +268,27 @@ def run_index(source: Path, index_dir: Path, engine: str) -> dict:
     return {
         "seconds": round(seconds, 3),
         "peak_mib": round(usage.ru_maxrss / 1024, 1),
-        "summary": summary[-1] if summary else "",
+        "summary": summary,
     }
 
 
-def indexing(folder: Path, warc: Path, pages: int, engine: str) -> dict:
+def indexing(folder: Path, warc: Path, pages: int, engine: str, repeat: int) -> dict:
+    """Both ways of storing the pages indexed `repeat` times, taking turns; the medians."""
+    runs: dict[str, list[dict]] = {"loose files": [], "one .warc.gz": []}
+    for _ in range(repeat):
+        for name, source in (("loose files", folder), ("one .warc.gz", warc)):
+            index_dir = CACHE / f"warc-bench-index-{name.split()[0]}"
+            runs[name].append(run_index(source, index_dir, engine))
     out = {}
-    for name, source in (("loose files", folder), ("one .warc.gz", warc)):
-        record = run_index(source, CACHE / f"warc-bench-index-{name.split()[0]}", engine)
-        record["pages_per_s"] = round(pages / record["seconds"], 1)
-        out[name] = record
+    for name, records in runs.items():
+        seconds = statistics.median(record["seconds"] for record in records)
+        out[name] = {
+            "seconds": round(seconds, 3),
+            "pages_per_s": round(pages / seconds, 1),
+            "peak_mib": round(statistics.median(record["peak_mib"] for record in records), 1),
+            "runs": len(records),
+            "summary": records[-1]["summary"],
+        }
     return out
 
 
@@ -378,7 +390,7 @@ def memory(path: Path, pages: int, engine: str) -> dict:
         "growth_main_mib": round(last[2] - first[2], 1),
         "growth_total_mib": round(last[4] - first[4], 1),
         "progress_from": "reading offset in /proc/PID/fdinfo of the WARC file's descriptor",
-        "summary": summary[-1] if summary else "",
+        "summary": summary,
     }
 
 
@@ -403,7 +415,8 @@ def markdown(result: dict) -> str:
         ),
         "",
         f"Indexing the same {read['html_pages']:,} HTML pages ({parameters['engine']}, "
-        f"{parameters['jobs']} jobs, peak RSS of the largest process):",
+        f"{parameters['jobs']} jobs, peak RSS of the largest process), median of "
+        f"{parameters['repeat']}:",
         "",
         table(
             ["pages stored as", "pages/s", "seconds", "peak MiB"],
@@ -419,8 +432,9 @@ def markdown(result: dict) -> str:
     out += [
         f"Memory over a {big['file_mib']:,.0f} MiB .warc.gz of mostly skipped records "
         f"({big['pages']:,} HTML pages among images, PDFs, revisits, requests and metadata), "
-        f"RSS in MiB sampled every {SAMPLE_SECONDS * 1000:.0f} ms; progress is the "
-        f"{big['progress_from']}:",
+        f"RSS in MiB sampled every {SAMPLE_SECONDS * 1000:.0f} ms, at the first sample past 10% "
+        f"({big['fraction_at_10']:.1%} read) and the last before the end "
+        f"({big['fraction_at_100']:.1%} read); progress is the {big['progress_from']}:",
         "",
         table(
             ["process", "at 10%", "at 100%", "growth", f"goal < {GOAL_GROWTH_MIB} MiB met"],
@@ -462,7 +476,7 @@ def main() -> None:
             "html_pages": pages,
             "readers": readers,
         },
-        "indexing": indexing(folder, warc, pages, config["engine"]),
+        "indexing": indexing(folder, warc, pages, config["engine"], config["repeat"]),
     }
     big, big_pages = big_warc(config["big_mib"])
     figures["memory"] = memory(big, big_pages, config["engine"])
