@@ -7,7 +7,7 @@ CORPUS ?= corpus
 PORT ?= 8080
 
 .PHONY: run test lint format bench bench-extract bench-stemming bench-entities bench-web bench-scale \
-	bench-readme clean
+	bench-warc bench-readme clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || \
@@ -56,7 +56,7 @@ format: $(VENV)/.installed-dev
 
 # Benchmarks print Markdown tables and write benchmarks/results/NAME.json (bench-readme puts the
 # tables into README.md from those files); they skip with a message when ../shared/data is absent.
-bench: bench-extract bench-stemming bench-entities bench-web bench-scale
+bench: bench-extract bench-stemming bench-entities bench-web bench-scale bench-warc
 
 bench-extract: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_extract.py
@@ -75,6 +75,12 @@ bench-web: $(VENV)/.installed
 # in .cache/bench. The other settings are described at the top of benchmarks/bench_scale.py.
 bench-scale: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_scale.py
+
+# FastWARC beside warcio, loose pages beside one WARC, and memory over a 2 GiB WARC of mostly
+# skipped records (BENCH_BIG_MIB=512 for a smaller one); warcio comes with the test extras.
+# The other settings are described at the top of benchmarks/bench_warc.py.
+bench-warc: $(VENV)/.installed-bench $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_warc.py
 
 bench-readme: $(VENV)/.installed
 	$(BIN)/python benchmarks/readme_tables.py --write README.md

@@ -27,6 +27,7 @@ MODULES = {
     "entities": "bench_entities",
     "web": "bench_web",
     "scale": "bench_scale",
+    "warc": "bench_warc",
 }
 
 

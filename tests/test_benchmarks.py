@@ -130,6 +130,31 @@ def test_web(results, tmp_path):
     assert figures["median_ms"] <= figures["p95_ms"] <= figures["max_ms"]
 
 
+def test_warc(results, tmp_path):
+    needs("news-text")
+    result = run_script(
+        "bench_warc", results, tmp_path, BENCH_PAGES="40", BENCH_BIG_MIB="24", BENCH_REPEAT="1"
+    )
+    figures = result["figures"]
+    reading = figures["reading"]
+    assert reading["html_pages"] > 20
+    assert reading["records"] == 3 * reading["html_pages"]  # request, response, metadata
+    assert set(reading["readers"]) == {"FastWARC", "warcio", "searchnews read_warc"}
+    for row in reading["readers"].values():
+        assert row["records"] == reading["records"]
+        assert row["records_per_s"] > 0 and row["mb_per_s"] > 0
+    assert set(figures["indexing"]) == {"loose files", "one .warc.gz"}
+    for row in figures["indexing"].values():
+        assert row["pages_per_s"] > 0 and row["peak_mib"] > 0
+    memory = figures["memory"]
+    assert memory["file_mib"] >= 24 and memory["pages"] > 0
+    assert memory["samples"] > 0
+    assert 0.1 <= memory["fraction_at_10"] <= memory["fraction_at_100"] <= 1
+    for key in ("main_mib_at_10", "main_mib_at_100", "total_mib_at_10", "total_mib_at_100"):
+        assert memory[key] > 0
+    assert (tmp_path / "warc-pages-40.warc.gz").is_file()  # cached for the next run
+
+
 def test_readme_tables(results, tmp_path):
     names = sorted(path.stem for path in results.glob("*.json"))
     if not names:
