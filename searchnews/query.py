@@ -11,9 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from math import comb
 
+from . import analysis
 from .dates import period
 from .errors import QueryError
+
+# The most in-order placements of a sloppy phrase's words that engines list one by one.
+MAX_PHRASE_PLACEMENTS = 128
 
 FIELDS = {
     "headline": "headline",
@@ -177,6 +182,12 @@ def _leaf(match: re.Match, query: str, as_of: datetime | None = None) -> _Token:
         slop = int(match.group("slop") or 0)
         if slop > 100:
             raise QueryError(f"Proximity ~{slop} is too large: use a number up to 100.")
+        count = len(analysis.words(text))
+        if count > 2 and comb(count - 1 + slop, count - 1) > MAX_PHRASE_PLACEMENTS:
+            raise QueryError(
+                f'The phrase "{text}"~{slop} at position {match.start("phrase")} of {query!r} has'
+                f" too many ways to place its {count} words: use fewer words or a smaller ~N."
+            )
         node = Phrase(text, field, slop)
     else:
         word = match.group("word")

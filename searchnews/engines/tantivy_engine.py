@@ -21,7 +21,8 @@ from math import comb
 import tantivy
 from tantivy import FieldType, Occur, Order, Query
 
-from ..errors import EngineError, IndexLockedError
+from ..errors import EngineError, IndexLockedError, QueryError
+from ..query import MAX_PHRASE_PLACEMENTS
 from .base import (
     NUMBER_FIELDS,
     SORTS,
@@ -51,8 +52,6 @@ SCAN_CHUNK = 20_000
 MAX_BUCKETS = 65_000
 # Terms a terms aggregation keeps per segment: all of them, so that counts are exact.
 SEGMENT_SIZE = 2**31 - 1
-# A sloppy phrase becomes one exact phrase per placement of its tokens, up to this many.
-MAX_PHRASE_VARIANTS = 128
 # The meta characters of tantivy's regex syntax (regex-syntax's `is_meta_character`).
 _REGEX_META = frozenset("\\.+*?()|[]{}^$#&-~")
 
@@ -116,7 +115,7 @@ def _phrase(schema: tantivy.Schema, field: str, tokens: list[str], slop: int) ->
             Query.phrase_query(schema, field, [(0, tokens[0]), (at, tokens[1])], slop=width)
             for at, width in windows
         ]
-    elif comb(len(tokens) - 1 + slop, len(tokens) - 1) <= MAX_PHRASE_VARIANTS:
+    elif comb(len(tokens) - 1 + slop, len(tokens) - 1) <= MAX_PHRASE_PLACEMENTS:
         # Every placement in order of the tokens after the first within the slop.
         placements = combinations(range(1, len(tokens) + slop), len(tokens) - 1)
         variants = [
@@ -124,8 +123,11 @@ def _phrase(schema: tantivy.Schema, field: str, tokens: list[str], slop: int) ->
             for rest in placements
         ]
     else:
-        # Too many placements to list: tantivy's slop, which may also match reordered tokens.
-        return Query.phrase_query(schema, field, tokens, slop=slop)
+        # tantivy's own slop would also match reordered tokens: refuse rather than answer wrong.
+        raise QueryError(
+            f"The phrase of {len(tokens)} words ~{slop} in {field}: has too many placements"
+            " of its words: use fewer words or a smaller ~N."
+        )
     return variants[0] if len(variants) == 1 else Query.disjunction_max_query(variants)
 
 

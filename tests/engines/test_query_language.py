@@ -69,6 +69,14 @@ def test_proximity_and_prefix(news):
     assert news.search("ceasefir*").total == news.search("ceasefire OR ceasefires").total
 
 
+def test_sloppy_phrase_with_too_many_placements_is_refused(news):
+    # Six words ~10 can stand in 3003 order-preserving placements: refused, never approximated.
+    query = 'ceasefire "putin said the talks would resume"~10'
+    with pytest.raises(QueryError, match=r'"putin said the talks would resume"~10 at position 11'):
+        news.search(query)
+    assert news.search('"putin said the talks"~3').total >= 0
+
+
 def test_or_not_and_parentheses(news):
     either = news.search("kiev OR kyiv", collapse=False).total
     kiev, kyiv = (
