@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 # The sample's loose pages (every site folder); the WARC sample in corpus/warc has tests of its own.
 CORPUS_WARC = CORPUS / "warc"
-CORPUS_PAGES = sorted(str(path) for path in CORPUS.iterdir() if path.is_dir() and path != CORPUS_WARC)
+CORPUS_PAGES = sorted(
+    str(path) for path in CORPUS.iterdir() if path.is_dir() and path != CORPUS_WARC
+)
 
 
 @pytest.fixture(scope="session")
