@@ -11,15 +11,22 @@ How the contract maps onto Whoosh:
   so every match is visited once anyway, and numpy then counts facets and picks a page
   without a Python loop per match;
 * ties go to the smaller key in every order; date orders read the `newest` / `oldest` columns;
-* a reader is one Whoosh searcher; `refresh` replaces it with a new one, never with
-  `Searcher.refresh()` or `reader(reuse=...)`, which in 2.7.5 keep the old reader's segments.
+* a reader is one commit (`_Commit`): the segments of the searcher `refresh` opened, with a
+  pool of searchers on exactly those segments. A Whoosh reader reads its files through shared
+  file positions, so each concurrent search takes a searcher of its own from the pool. New
+  searchers are opened on the commit's segments or, by `refresh`, on the last TOC; never with
+  `Searcher.refresh()` or `reader(reuse=...)`, which in 2.7.5 keep the old reader's segments;
+* `refresh` pins the last commit for the calling thread: a search sees the commit its own
+  thread last refreshed to, whatever other threads do meanwhile.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -27,6 +34,8 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.index import EmptyIndexError, LockError
 from whoosh.matching import AndNotMatcher, WrappingMatcher
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+from whoosh.searching import Searcher
 
 from ..errors import EngineError, IndexLockedError
 from . import safe_pickle
@@ -69,7 +78,8 @@ from .whoosh_storage import (
 safe_pickle.install()
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-_RECENT = 16  # match sets kept per view
+_RECENT = 16  # match sets kept per commit
+_IDLE = 4  # searchers kept open per commit between searches
 
 
 # ---- query compilation ----
@@ -191,23 +201,110 @@ def compile_node(node: Node) -> wq.Query:
     raise TypeError(f"unknown query node {node!r}")
 
 
-class _View:
-    """One point-in-time Whoosh searcher, with what has been read and computed for it."""
+class _Commit:
+    """One commit of the index: its segments, the searchers open on them, and what searches
+    computed from them (shared by every searcher of the commit)."""
 
-    def __init__(self, searcher: Any, cache: dict, postings: PostingsCache) -> None:
+    def __init__(
+        self, index: Any, folder: str, searcher: Any, cache: dict, postings: PostingsCache
+    ) -> None:
+        self.index = index
+        self.folder = folder
+        self.cache = cache
+        self.postings = postings
+        reader = searcher.reader()
+        self.generation = reader.generation()
+        self.segments = list(reader.segments() or [])
+        self.schema = searcher.schema
+        self.count = searcher.doc_count()
+        self.columns: dict[str, np.ndarray] = {}
+        self.coded: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
+        # Recent match sets: the next page of a query, or its facets, come from here.
+        self.recent: OrderedDict[tuple[Node, bool], Result] = OrderedDict()
+        self.lock = threading.Lock()
+        self.retired = False
+        self.idle = [_View(searcher, self)]
+
+    def up_to_date(self) -> bool:
+        """Whether this is still the index's last commit."""
+        return self.generation is not None and self.index.latest_generation() == self.generation
+
+    def _open_searcher(self) -> Any:
+        """A new searcher on exactly this commit's segments."""
+        readers: list[Any] = []
+        try:
+            for segment in self.segments:
+                readers.append(
+                    SegmentReader(self.index.storage, self.schema, segment, self.generation)
+                )
+        except BaseException:
+            for reader in readers:
+                reader.close()
+            raise
+        if not readers:
+            reader = EmptyReader(self.schema)
+        elif len(readers) == 1:
+            reader = readers[0]
+        else:
+            reader = MultiReader(readers, generation=self.generation)
+        return Searcher(reader, weighting=scoring.BM25F(), fromindex=self.index)
+
+    @contextmanager
+    def view(self) -> Iterator[_View]:
+        """A searcher of this commit that no other search is using, for one search."""
+        with self.lock:
+            view = self.idle.pop() if self.idle else None
+        if view is None:
+            with reading(self.folder):
+                view = _View(self._open_searcher(), self)
+        try:
+            yield view
+        except BaseException:
+            view.close()  # a search that failed halfway may have left its files anywhere
+            raise
+        with self.lock:
+            keep = not self.retired and len(self.idle) < _IDLE
+            if keep:
+                self.idle.append(view)
+        if not keep:
+            view.close()
+
+    def retire(self) -> None:
+        """Close the idle searchers; those in use close when their search ends."""
+        with self.lock:
+            self.retired = True
+            idle, self.idle = self.idle, []
+        for view in idle:
+            view.close()
+
+    def recent_matches(self, entry: tuple[Node, bool]) -> Result | None:
+        with self.lock:
+            found = self.recent.get(entry)
+            if found is not None:
+                self.recent.move_to_end(entry)
+            return found
+
+    def remember(self, entry: tuple[Node, bool], found: Result) -> None:
+        with self.lock:
+            self.recent[entry] = found
+            if len(self.recent) > _RECENT:
+                self.recent.popitem(last=False)
+
+
+class _View:
+    """One Whoosh searcher of a commit, used by one search at a time."""
+
+    def __init__(self, searcher: Any, commit: _Commit) -> None:
         self.searcher = searcher
+        self.commit = commit
         self.size = searcher.doc_count_all()
         self.leaves = []
         statistics: dict = {}  # BM25F's per-term statistics, shared by the segments
         if self.size:
             self.leaves = [
-                Segment(leaf, at, cache, postings, statistics)
+                Segment(leaf, at, commit.cache, commit.postings, statistics)
                 for leaf, at in searcher.leaf_searchers()
             ]
-        self.columns: dict[str, np.ndarray] = {}
-        self.coded: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
-        # Recent match sets: the next page of a query, or its facets, come from here.
-        self.recent: OrderedDict[tuple[Node, bool], Result] = OrderedDict()
 
     def close(self) -> None:
         self.searcher.close()
@@ -215,13 +312,12 @@ class _View:
     def matches(self, node: Node, scored: bool) -> Result:
         """Global docnums (sorted) of the live documents matching `node`, with scores."""
         for entry in ((node, scored), (node, True)):
-            if entry in self.recent:
-                self.recent.move_to_end(entry)
-                ids, scores = self.recent[entry]
+            found = self.commit.recent_matches(entry)
+            if found is not None:
+                ids, scores = found
                 return ids, (scores if scored else None)
-        self.recent[(node, scored)] = found = self._evaluate(node, scored)
-        if len(self.recent) > _RECENT:
-            self.recent.popitem(last=False)
+        found = self._evaluate(node, scored)
+        self.commit.remember((node, scored), found)
         return found
 
     def _evaluate(self, node: Node, scored: bool) -> Result:
@@ -232,14 +328,17 @@ class _View:
 
     def column(self, field: str) -> np.ndarray:
         """A single-valued column over every docnum (uint64, ABSENT where none)."""
-        if field not in self.columns:
+        found = self.commit.columns.get(field)
+        if found is None:
             parts = [leaf.numbers(field) for leaf in self.leaves]
-            self.columns[field] = np.concatenate(parts or [np.zeros(0, np.uint64)])
-        return self.columns[field]
+            found = np.concatenate(parts or [np.zeros(0, np.uint64)])
+            self.commit.columns[field] = found
+        return found
 
     def _coded(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(distinct values, code of each entry, docnum of each entry or None: one per doc)."""
-        if name not in self.coded:
+        found = self.commit.coded.get(name)
+        if found is None:
             owners = None
             if name in MULTI_NUMBER_FIELDS:
                 lists = [leaf.value_lists(values_field(name)) for leaf in self.leaves]
@@ -251,8 +350,9 @@ class _View:
             else:
                 values = self.column(number_field(name))
             distinct, codes = np.unique(values, return_inverse=True)
-            self.coded[name] = (distinct, codes.reshape(-1), owners)
-        return self.coded[name]
+            found = (distinct, codes.reshape(-1), owners)
+            self.commit.coded[name] = found
+        return found
 
     def facet(self, name: str, ids: np.ndarray, limit: int | None) -> list[tuple[int, int]]:
         """Counts of `name`'s values over the documents `ids`: most first, then smaller value."""
@@ -315,7 +415,9 @@ class WhooshEngine(Engine):
         self.staged: dict[int, dict[str, Any] | None] = {}
         self.segment_cache: dict[tuple[str, str, str], Any] = {}
         self.postings = PostingsCache()
-        self.view = _View(self._new_searcher(), self.segment_cache, self.postings)
+        self.latest = self._last_commit()
+        self.refreshing = threading.Lock()
+        self.pinned = threading.local()  # .commit: the commit this thread last refreshed to
 
     @classmethod
     def create(cls, folder: str) -> WhooshEngine:
@@ -398,23 +500,30 @@ class WhooshEngine(Engine):
 
     # -- reading --
 
-    def _new_searcher(self) -> Any:
-        return retrying(self.folder, lambda: self.index.searcher(weighting=scoring.BM25F()))
+    def _last_commit(self) -> _Commit:
+        searcher = retrying(self.folder, lambda: self.index.searcher(weighting=scoring.BM25F()))
+        return _Commit(self.index, self.folder, searcher, self.segment_cache, self.postings)
+
+    def _commit_seen(self) -> _Commit:
+        return getattr(self.pinned, "commit", None) or self.latest
 
     def refresh(self) -> None:
         """Make this reader see exactly the last commit (a no-op when nothing changed)."""
-        with reading(self.folder):
-            if self.view.searcher.up_to_date():
-                return
-        # The old view is not closed here: another thread may still be searching it; its
-        # files close when the last search that holds it lets it go.
-        self.view = _View(self._new_searcher(), self.segment_cache, self.postings)
-        current = {leaf.segment_id: leaf.deleted for leaf in self.view.leaves}
-        for entry in list(self.segment_cache):
-            segment, kind, field = entry
-            if segment not in current or (kind == "live" and field != str(current[segment])):
-                del self.segment_cache[entry]
-        self.postings.keep(current)
+        with self.refreshing:
+            with reading(self.folder):
+                current = self.latest.up_to_date()
+            if not current:
+                previous, self.latest = self.latest, self._last_commit()
+                previous.retire()
+                segments = {seg.segment_id(): seg.deleted_count() for seg in self.latest.segments}
+                for entry in list(self.segment_cache):
+                    segment, kind, field = entry
+                    if segment not in segments or (
+                        kind == "live" and field != str(segments[segment])
+                    ):
+                        self.segment_cache.pop(entry, None)
+                self.postings.keep(segments)
+            self.pinned.commit = self.latest
 
     def search(self, request: SearchRequest) -> SearchPage:
         """One page of matches as of the last `refresh`."""
@@ -426,8 +535,7 @@ class WhooshEngine(Engine):
         compile_node(request.query)  # checks the fields before any file is read
         offset, limit = max(request.offset, 0), max(request.limit, 0)
         scored = request.sort == "relevance" and limit > 0
-        view = self.view
-        with reading(self.folder):
+        with self._commit_seen().view() as view, reading(self.folder):
             ids, scores = view.matches(request.query, scored)
             facets = {name: view.facet(name, ids, most) for name, most in request.facets}
             hits: list[tuple[int, float]] = []
@@ -441,31 +549,31 @@ class WhooshEngine(Engine):
     def scan(self, query: Node) -> Iterator[int]:
         """Every matching key, in no particular order, without scoring."""
         compile_node(query)
-        with reading(self.folder):
-            parts = [leaf.numbers(KEY)[leaf.evaluate(query, False)[0]] for leaf in self.view.leaves]
+        with self._commit_seen().view() as view, reading(self.folder):
+            parts = [leaf.numbers(KEY)[leaf.evaluate(query, False)[0]] for leaf in view.leaves]
         return (key for part in parts for key in part.tolist())
 
     def count(self) -> int:
         """How many documents the index holds as of the last `refresh`."""
-        return self.view.searcher.doc_count()
+        return self._commit_seen().count
 
     def doc_frequency(self, field: str, token: str) -> int:
         """How many documents hold `token` in the text field `field`."""
         _text_field(field)
-        with reading(self.folder):
-            return sum(leaf.doc_frequency(field, token) for leaf in self.view.leaves)
+        with self._commit_seen().view() as view, reading(self.folder):
+            return sum(leaf.doc_frequency(field, token) for leaf in view.leaves)
 
     def terms(self, field: str, prefix: str, limit: int = 100) -> list[tuple[str, int]]:
         """Tokens of a text field that start with `prefix`, in token order, with their
         document frequencies."""
         _text_field(field)
         found: list[tuple[str, int]] = []
-        if limit <= 0 or not self.view.leaves:
+        if limit <= 0:
             return found
-        with reading(self.folder):
-            for raw in self.view.searcher.reader().expand_prefix(field, prefix):
+        with self._commit_seen().view() as view, reading(self.folder):
+            for raw in view.searcher.reader().expand_prefix(field, prefix):
                 token = raw.decode("utf-8")
-                frequency = self.doc_frequency(field, token)
+                frequency = sum(leaf.doc_frequency(field, token) for leaf in view.leaves)
                 if frequency:
                     found.append((token, frequency))
                     if len(found) >= limit:
@@ -475,7 +583,7 @@ class WhooshEngine(Engine):
     def close(self) -> None:
         """Release files, readers and any writer (staged changes are dropped)."""
         self.rollback()
-        self.view.close()
+        self.latest.retire()
         self.segment_cache.clear()
         self.postings.keep({})
 

@@ -19,6 +19,7 @@ segment are cached by segment id: a segment never changes, but for its deletions
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -326,37 +327,46 @@ def _collect(matcher: Any, value: Callable[[], float]) -> tuple[np.ndarray, np.n
 class PostingsCache:
     """The postings (docnums, weights) of recently searched terms, per segment, least recently
     used dropped first beyond `budget` postings (16 bytes each): a query refined by a filter,
-    or a word met again in another query, reads no posting twice."""
+    or a word met again in another query, reads no posting twice. Shared by the searches of
+    every thread."""
 
     def __init__(self, budget: int = 4_000_000) -> None:
         self.budget = budget
         self.size = 0
         self.entries: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self.lock = threading.Lock()
 
     def get(self, entry: tuple) -> tuple[np.ndarray, np.ndarray] | None:
-        found = self.entries.get(entry)
-        if found is not None:
-            self.entries.move_to_end(entry)
-        return found
+        with self.lock:
+            found = self.entries.get(entry)
+            if found is not None:
+                self.entries.move_to_end(entry)
+            return found
 
     def put(self, entry: tuple, postings: tuple[np.ndarray, np.ndarray]) -> None:
-        self.entries[entry] = postings
-        self.size += len(postings[0])
-        while self.size > self.budget and len(self.entries) > 1:
-            _, (ids, _) = self.entries.popitem(last=False)
-            self.size -= len(ids)
+        with self.lock:
+            replaced = self.entries.pop(entry, None)
+            if replaced is not None:
+                self.size -= len(replaced[0])
+            self.entries[entry] = postings
+            self.size += len(postings[0])
+            while self.size > self.budget and len(self.entries) > 1:
+                _, (ids, _) = self.entries.popitem(last=False)
+                self.size -= len(ids)
 
     def keep(self, segments: dict[str, int]) -> None:
         """Drop the postings of segments no longer searched or since changed by deletions."""
-        for entry in [e for e in self.entries if segments.get(e[0]) != e[1]]:
-            self.size -= len(self.entries.pop(entry)[0])
+        with self.lock:
+            for entry in [e for e in self.entries if segments.get(e[0]) != e[1]]:
+                self.size -= len(self.entries.pop(entry)[0])
 
 
 class Segment:
     """One segment of a view: its searcher, docnum offset and the arrays read from it.
 
-    Arrays are kept in `cache` by segment id (shared by the views of one engine: a segment's
-    columns never change, and its live documents only change with its deletion count).
+    Arrays are kept in `cache` by segment id (shared by the views of one engine, in every
+    thread: a segment's columns never change, and its live documents only change with its
+    deletion count; two threads may both read one, to the same array).
     """
 
     def __init__(
@@ -375,9 +385,10 @@ class Segment:
 
     def cached(self, kind: str, field: str, read: Callable[[], Any]) -> Any:
         entry = (self.segment_id, kind, field)
-        if entry not in self.cache:
-            self.cache[entry] = read()
-        return self.cache[entry]
+        found = self.cache.get(entry)
+        if found is None:
+            found = self.cache[entry] = read()
+        return found
 
     def numbers(self, field: str) -> np.ndarray:
         return self.cached("numbers", field, lambda: read_numbers(self.reader, field))

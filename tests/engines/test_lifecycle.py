@@ -356,3 +356,56 @@ def test_a_long_lived_reader_sees_a_commit_that_only_deletes(tmp_path, engine_na
         assert found.articles == reader.count() == 20 and len(found.hits) == 20
         assert sum(value.count for value in found.facets["month"]) <= 20
         assert all(int(hit.headline.split()[-1]) % 3 for hit in found.hits)
+
+
+def test_threads_searching_during_commits_get_whole_current_answers(pages, tmp_path, engine_name):
+    """Threads sharing one NewsIndex while another process commits batches: each answer is one
+    whole commit (hits, total and facets agree), never older than the thread's last answer,
+    and a search started after the last commit sees all of it."""
+    from searchnews.errors import IndexBusyError
+
+    index_dir = tmp_path / "ix"
+    first = ["The budget. " * 20]
+    write_page(tmp_path / "first", "a.html", "Early budget story", first, published="2019-01-01")
+    with NewsIndex(str(index_dir)) as news:
+        news.index([str(tmp_path / "first")], jobs=1, engine=engine_name)
+    run = subprocess.Popen(
+        index_command(pages, index_dir, engine_name),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    seen: dict[int, list[int]] = {number: [] for number in range(6)}
+    failures: list[BaseException] = []
+
+    def search(news: NewsIndex, number: int) -> None:
+        try:
+            while True:
+                finished = run.poll() is not None
+                try:
+                    found = news.search(
+                        "council OR budget", collapse=False, facets=True, limit=PAGES + 1
+                    )
+                except IndexBusyError:
+                    continue
+                assert (found.articles - 1) % BATCH == 0 or found.articles == PAGES + 1
+                headlines = [hit.headline for hit in found.hits]
+                assert len(set(headlines)) == len(headlines) == found.articles
+                assert all(h.startswith(("Council story", "Early budget")) for h in headlines)
+                assert sum(value.count for value in found.facets["month"]) == found.articles
+                seen[number].append(found.articles)
+                if finished:
+                    return
+        except BaseException as error:
+            failures.append(error)
+
+    with NewsIndex(str(index_dir)) as news:
+        threads = [threading.Thread(target=search, args=(news, n)) for n in seen]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert run.wait() == 0
+    assert not failures, failures[0]
+    for counts in seen.values():
+        assert counts == sorted(counts) and counts[-1] == PAGES + 1
+    assert len({count for counts in seen.values() for count in counts}) > 2
