@@ -168,17 +168,18 @@ class IndexWriter:
         changes = _Changes()
         with catalog.transaction():
             generation = catalog.generation()
+            uncovered: set[str] = set()  # URLs whose current capture goes
             for state in batch.failures:
                 key = catalog.key_for_source(state.path, state.offset)
                 if key is not None:  # a changed file that fails no longer shows its old text
-                    self._retire(key, changes)
+                    self._let_go(key, state.path, state.offset, changes, uncovered)
                 catalog.record_source(state)
             for state in batch.touched:
                 catalog.record_source(state)
             for item in batch.articles:
                 old = catalog.key_for_source(item.state.path, item.state.offset)
                 if old is not None:
-                    self._retire(old, changes)
+                    self._let_go(old, item.state.path, item.state.offset, changes, uncovered)
                 source = self._record_capture(item, changes)
                 if source is None:
                     continue
@@ -192,22 +193,16 @@ class IndexWriter:
                 changes.documents[key] = engine_document(
                     key, item.article, item.texts, catalog.label_ids, None
                 )
-            uncovered: set[str] = set()  # URLs whose current capture is removed
             for path in batch.removed:
                 for key in catalog.keys_from_file(path):
-                    if not captures.move_to_another_capture(catalog, key, path, None):
-                        uncovered.add(captures.url_of(catalog, key) or "")
-                        self._retire(key, changes)
+                    self._let_go(key, path, None, changes, uncovered)
                 catalog.forget_source(path)
             for path, offset in batch.removed_records:
                 key = catalog.key_for_source(path, offset)
-                if key is not None and not captures.move_to_another_capture(
-                    catalog, key, path, offset
-                ):
-                    uncovered.add(captures.url_of(catalog, key) or "")
-                    self._retire(key, changes)
+                if key is not None:
+                    self._let_go(key, path, offset, changes, uncovered)
                 catalog.forget_record(path, offset)
-            for url in sorted(uncovered - {""}):
+            for url in sorted(uncovered):
                 self._restore_latest_version(url, changes)
             for state in batch.files.values():
                 catalog.record_source(state)
@@ -246,6 +241,19 @@ class IndexWriter:
             captures.keep_article_as_version(catalog, current.key)
             self._retire(current.key, changes)
         return source
+
+    def _let_go(
+        self, key: int, path: str, offset: int | None, changes: _Changes, uncovered: set[str]
+    ) -> None:
+        """An article's source goes (or now holds something else): the article moves to
+        another capture of its text, or is retired and its URL remembered, so that an earlier
+        version can stand for the URL again."""
+        if captures.move_to_another_capture(self.catalog, key, path, offset):
+            return
+        url = captures.url_of(self.catalog, key)
+        if url:
+            uncovered.add(url)
+        self._retire(key, changes)
 
     def _restore_latest_version(self, url: str, changes: _Changes) -> None:
         """Make the latest kept version of a URL its article again, when no capture of the URL

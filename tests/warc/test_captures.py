@@ -159,3 +159,17 @@ def test_the_article_page_links_the_other_versions(tmp_path):
         "2024-03-09T08:30:00+00:00 (this one)",
     ]
     assert items[0].a["href"] == f"/articles/{earlier}"
+
+
+def test_an_article_moves_to_another_capture_when_its_record_now_holds_another_page(tmp_path):
+    write_warc(tmp_path / "crawl" / "a.warc.gz", [capture(FIRST, "2024-03-05T10:00:00Z")])
+    write_warc(tmp_path / "crawl" / "b.warc.gz", [capture(FIRST, "2024-03-09T08:30:00Z")])
+    index(tmp_path, tmp_path / "crawl")
+    other = capture(SECOND, "2024-03-10T09:00:00Z", url="https://news.example/ferry")
+    write_warc(tmp_path / "crawl" / "a.warc.gz", [other])  # its first record is another page
+    index(tmp_path, tmp_path / "crawl")
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        (hit,) = news.search("agreed", collapse=False).hits
+        assert hit.source["file"] == str(tmp_path / "crawl" / "b.warc.gz")
+        assert news.search("voted", collapse=False).total == 1
+        assert news.count() == 2
