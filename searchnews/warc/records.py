@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
@@ -28,10 +28,11 @@ SCAN_CHUNK = 1 << 20
 MAX_PAYLOAD = 16 * 1024 * 1024  # no news page is larger; a bigger payload is not read
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class WarcRecord:
     """One intact record: where it is, what it says of itself, and its HTTP payload when it
-    is a response (the body, transfer and content encodings undone)."""
+    is a response (the body, transfer and content encodings undone). The reader fills it in
+    as it learns more (the length at the next record); it is not changed once yielded."""
 
     path: str
     offset: int
@@ -92,10 +93,11 @@ def _read_from(
     previous: WarcRecord | None = None  # known intact; its length is known at the next record
     current: int | None = None  # the offset of the record being read
     try:
-        for record in ArchiveIterator(file, parse_http=False, inplace=False):
+        for record in ArchiveIterator(file, parse_http=False):
             current = record.stream_pos
             if previous is not None:
-                yield replace(previous, length=current - previous.offset)
+                previous.length = current - previous.offset
+                yield previous
                 previous = None
             problem = _problem(record)
             if problem is not None:
@@ -109,7 +111,8 @@ def _read_from(
             damaged = current
         elif previous is not None:
             damaged = _record_end(file, previous.offset, size, gz)
-            yield replace(previous, length=damaged - previous.offset)
+            previous.length = damaged - previous.offset
+            yield previous
         else:
             damaged = position
         restart = _next_record(file, damaged + 1, size, gz)
@@ -118,7 +121,8 @@ def _read_from(
     if previous is not None:
         # A gzip member cut short at the very end reads as the end of the file to the library.
         end = _record_end(file, previous.offset, size, gz) if gz else size
-        yield replace(previous, length=end - previous.offset)
+        previous.length = end - previous.offset
+        yield previous
         if end < size:
             yield WarcDamage(path, end, size - end, "a record cut short at the end of the file")
     return size
@@ -127,7 +131,7 @@ def _read_from(
 def _problem(record) -> str | None:
     """Why a record the library returned is not intact, or None."""
     headers = record.headers
-    if headers is None or not headers.get("WARC-Record-ID") or not headers.get("WARC-Type"):
+    if headers is None or not record.record_id or "WARC-Type" not in headers:
         return "a record cut short (no WARC headers)"
     declared = (headers.get("Content-Length") or "").strip()
     if not declared.isdigit():
@@ -146,7 +150,7 @@ def _record(record, path: str, wanted: PayloadWanted) -> WarcRecord:
         offset=record.stream_pos,
         length=0,
         kind=kind,
-        record_id=headers.get("WARC-Record-ID"),
+        record_id=record.record_id,
         url=_target_url(headers.get("WARC-Target-URI")),
         captured=record.record_date,
     )
@@ -154,18 +158,15 @@ def _record(record, path: str, wanted: PayloadWanted) -> WarcRecord:
         return found
     record.parse_http(auto_decode="all")
     http = record.http_headers
-    found = replace(
-        found,
-        status=http.status_code if http is not None else None,
-        content_type=record.http_content_type,
-        charset=record.http_charset,
-    )
+    found.status = http.status_code if http is not None else None
+    found.content_type = record.http_content_type
+    found.charset = record.http_charset
     if not wanted(found.status, found.content_type):
         return found
     payload = record.reader.read(MAX_PAYLOAD + 1)
-    return replace(
-        found, payload=payload[:MAX_PAYLOAD], payload_complete=len(payload) <= MAX_PAYLOAD
-    )
+    found.payload = payload[:MAX_PAYLOAD]
+    found.payload_complete = len(payload) <= MAX_PAYLOAD
+    return found
 
 
 def _target_url(value: str | None) -> str | None:
