@@ -99,35 +99,38 @@ def capture_dates(catalog: Catalog, url: str, digest: str) -> list[str]:
     return [captured for (captured,) in rows if captured]
 
 
-def stored_version(catalog: Catalog, doc_id: str) -> StoredArticle | None:
-    """An earlier version of a URL's text by its id, with where it came from."""
+def _version(catalog: Catalog, doc_id: str) -> tuple[bytes, SourceState] | None:
     row = catalog.db.execute(
         f"SELECT v.data, {joined_sources()} FROM versions v "
         "JOIN sources s ON s.id = v.source WHERE v.id = ?",
         (doc_id,),
     ).fetchone()
-    if row is None:
+    return (row[0], SourceState(*row[1:])) if row else None
+
+
+def stored_version(catalog: Catalog, doc_id: str) -> StoredArticle | None:
+    """An earlier version of a URL's text by its id, with where it came from."""
+    found = _version(catalog, doc_id)
+    if found is None:
         return None
-    state = SourceState(*row[1:])
-    return StoredArticle(-1, doc_id, state.path, -1, unpack_article(row[0]), state.provenance())
+    data, state = found
+    return StoredArticle(-1, doc_id, state.path, -1, unpack_article(data), state.provenance())
 
 
 def version_source(catalog: Catalog, doc_id: str) -> SourceState | None:
     """The source an earlier version of a URL's text was read from."""
-    row = catalog.db.execute(
-        f"SELECT {joined_sources()} FROM versions v JOIN sources s ON s.id = v.source "
-        "WHERE v.id = ?",
-        (doc_id,),
-    ).fetchone()
-    return SourceState(*row) if row else None
+    found = _version(catalog, doc_id)
+    return found[1] if found else None
 
 
-def url_of(catalog: Catalog, key: int) -> str | None:
-    """The captured URL an article was read from (None for a loose file)."""
+def capture_of(catalog: Catalog, key: int) -> tuple[str, str | None] | None:
+    """The captured URL and text digest of an article (None for a loose file)."""
     row = catalog.db.execute(
-        "SELECT s.url FROM articles a JOIN sources s ON s.id = a.source WHERE a.key = ?", (key,)
+        "SELECT s.url, s.text_digest FROM articles a JOIN sources s ON s.id = a.source "
+        "WHERE a.key = ?",
+        (key,),
     ).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row and row[0] else None
 
 
 def take_latest_version(catalog: Catalog, url: str) -> tuple[int, str, Article] | None:
@@ -143,24 +146,20 @@ def take_latest_version(catalog: Catalog, url: str) -> tuple[int, str, Article] 
     return int(row[0]), row[1], unpack_article(row[2])
 
 
-def move_to_another_capture(catalog: Catalog, key: int, leaving: str, offset: int | None) -> bool:
-    """Let an article whose record goes (a record at `offset` of file `leaving`, or every record
-    of it when `offset` is None) stand on another capture of the same text; whether one was
-    found."""
-    row = catalog.db.execute(
-        "SELECT s.url, s.text_digest FROM articles a JOIN sources s ON s.id = a.source "
-        "WHERE a.key = ?",
-        (key,),
-    ).fetchone()
-    if row is None or row[0] is None:
-        return False
+def move_to_another_capture(
+    catalog: Catalog, key: int, capture: tuple[str, str | None], leaving: str, offset: int | None
+) -> bool:
+    """Let an article (of `capture`, its URL and digest) whose record goes (a record at
+    `offset` of file `leaving`, or every record of it when `offset` is None) stand on another
+    capture of the same text; whether one was found."""
+    url, digest = capture
     other = catalog.db.execute(
         "SELECT s.id FROM sources s WHERE s.url = ? AND s.text_digest = ? "
         "AND s.status = 'indexed' AND NOT (s.path = ? AND (? IS NULL OR s.offset = ?)) "
         "AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.source = s.id) "
         "AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.source = s.id) "
         "ORDER BY s.captured LIMIT 1",
-        (row[0], row[1], leaving, offset, offset),
+        (url, digest, leaving, offset, offset),
     ).fetchone()
     if other is None:
         return False

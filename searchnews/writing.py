@@ -248,11 +248,11 @@ class IndexWriter:
         """An article's source goes (or now holds something else): the article moves to
         another capture of its text, or is retired and its URL remembered, so that an earlier
         version can stand for the URL again."""
-        if captures.move_to_another_capture(self.catalog, key, path, offset):
-            return
-        url = captures.url_of(self.catalog, key)
-        if url:
-            uncovered.add(url)
+        capture = captures.capture_of(self.catalog, key)
+        if capture is not None:
+            if captures.move_to_another_capture(self.catalog, key, capture, path, offset):
+                return
+            uncovered.add(capture[0])
         self._retire(key, changes)
 
     def _restore_latest_version(self, url: str, changes: _Changes) -> None:

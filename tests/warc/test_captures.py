@@ -27,10 +27,19 @@ def index(tmp_path, *roots):
         return news.index([str(root) for root in roots], jobs=1)
 
 
+def index_captures(tmp_path, *captures: tuple[str, str]):
+    """Index one WARC file per (text, capture date), named a, b, ... in that order."""
+    paths = []
+    for name, (text, date) in zip("abcdef", captures, strict=False):
+        paths.append(tmp_path / f"{name}.warc.gz")
+        write_warc(paths[-1], [capture(text, date)])
+    return index(tmp_path, *paths)
+
+
 def test_the_same_text_captured_again_is_one_article_with_its_captures(tmp_path):
-    write_warc(tmp_path / "a.warc.gz", [capture(FIRST, "2024-03-05T10:00:00Z")])
-    write_warc(tmp_path / "b.warc.gz", [capture(FIRST, "2024-03-09T08:30:00Z")])
-    report = index(tmp_path, tmp_path / "a.warc.gz", tmp_path / "b.warc.gz")
+    report = index_captures(
+        tmp_path, (FIRST, "2024-03-05T10:00:00Z"), (FIRST, "2024-03-09T08:30:00Z")
+    )
     assert (report.added, report.captures) == (1, 1)
     with NewsIndex(str(tmp_path / "ix")) as news:
         (hit,) = news.search("dredge", collapse=False).hits
@@ -42,9 +51,9 @@ def test_the_same_text_captured_again_is_one_article_with_its_captures(tmp_path)
 
 def test_changed_text_makes_the_latest_capture_the_article_and_keeps_the_first(tmp_path):
     # The later capture is read first: the order of the files does not decide which is current.
-    write_warc(tmp_path / "a.warc.gz", [capture(SECOND, "2024-03-09T08:30:00Z")])
-    write_warc(tmp_path / "b.warc.gz", [capture(FIRST, "2024-03-05T10:00:00Z")])
-    report = index(tmp_path, tmp_path / "a.warc.gz", tmp_path / "b.warc.gz")
+    report = index_captures(
+        tmp_path, (SECOND, "2024-03-09T08:30:00Z"), (FIRST, "2024-03-05T10:00:00Z")
+    )
     assert (report.added, report.captures) == (1, 1)
     with NewsIndex(str(tmp_path / "ix")) as news:
         assert news.search("agreed", collapse=False).total == 0  # the old text is not searched
@@ -122,9 +131,7 @@ def test_a_loose_file_and_a_record_with_the_same_text_are_copies_of_one_story(tm
 
 
 def test_the_api_and_show_list_the_versions(tmp_path, runner):
-    write_warc(tmp_path / "a.warc.gz", [capture(FIRST, "2024-03-05T10:00:00Z")])
-    write_warc(tmp_path / "b.warc.gz", [capture(SECOND, "2024-03-09T08:30:00Z")])
-    index(tmp_path, tmp_path / "a.warc.gz", tmp_path / "b.warc.gz")
+    index_captures(tmp_path, (FIRST, "2024-03-05T10:00:00Z"), (SECOND, "2024-03-09T08:30:00Z"))
     with NewsIndex(str(tmp_path / "ix")) as news:
         (hit,) = news.search("harbour", collapse=False).hits
     client = create_app(str(tmp_path / "ix")).test_client()
@@ -145,9 +152,7 @@ def test_the_api_and_show_list_the_versions(tmp_path, runner):
 
 
 def test_the_article_page_links_the_other_versions(tmp_path):
-    write_warc(tmp_path / "a.warc.gz", [capture(FIRST, "2024-03-05T10:00:00Z")])
-    write_warc(tmp_path / "b.warc.gz", [capture(SECOND, "2024-03-09T08:30:00Z")])
-    index(tmp_path, tmp_path / "a.warc.gz", tmp_path / "b.warc.gz")
+    index_captures(tmp_path, (FIRST, "2024-03-05T10:00:00Z"), (SECOND, "2024-03-09T08:30:00Z"))
     with NewsIndex(str(tmp_path / "ix")) as news:
         (hit,) = news.search("harbour", collapse=False).hits
         earlier = news.history(hit.id)["versions"][0]["id"]
