@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import islice
 
 import Stemmer
 
@@ -53,6 +54,13 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
     return [
         (fold_word(match.group()), match.start(), match.end()) for match in _WORD.finditer(text)
     ]
+
+
+def tokens_from(text: str, start: int, count: int) -> list[tuple[str, int, int]]:
+    """The exact forms and spans of the first `count` words of `text` from `start`, where a
+    word starts."""
+    matches = islice(_WORD.finditer(text, start), count)
+    return [(fold_word(match.group()), match.start(), match.end()) for match in matches]
 
 
 def words(text: str) -> list[str]:

@@ -194,6 +194,7 @@ class Catalog:
         self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._labels: dict[tuple[str, str], int] = {}
+        self._label_names: dict[int, str] = {}
         self._prepare()
 
     # ---- connections and schema ----
@@ -493,18 +494,29 @@ class Catalog:
         )
         return {int(group): int(size) for group, size in rows}
 
+    def copies_of(self, groups: Iterable[int], limit: int) -> dict[int, list[tuple[int, Copy]]]:
+        """(key, copy) of the first `limit` articles of each of these stories, first indexed
+        first (without their texts); a story with no article left is left out."""
+        # The first keys of each story are numbered from the group's index alone; only they
+        # are then read.
+        rows = self._rows_in(
+            "SELECT a.copy_group, a.key, a.id, s.path, a.url, a.headline, a.published, "
+            "a.site_name FROM (SELECT key, row_number() OVER "
+            "(PARTITION BY copy_group ORDER BY key) AS place FROM articles "
+            "WHERE copy_group IN ({marks})) first JOIN articles a ON a.key = first.key "
+            f"JOIN sources s ON s.id = a.source WHERE first.place <= {int(limit)} "
+            "ORDER BY a.copy_group, a.key",
+            groups,
+        )
+        found: dict[int, list[tuple[int, Copy]]] = {}
+        for group, key, doc_id, path, url, headline, published, site in rows:
+            copy = Copy(doc_id, path, url, headline, _date(published), site)
+            found.setdefault(group, []).append((key, copy))
+        return found
+
     def copies(self, group: int, limit: int) -> list[tuple[int, Copy]]:
         """(key, copy) of the articles of a story, first indexed first (without their texts)."""
-        rows = self.db.execute(
-            "SELECT a.key, a.id, s.path, a.url, a.headline, a.published, a.site_name "
-            "FROM articles a JOIN sources s ON s.id = a.source WHERE a.copy_group = ? "
-            "ORDER BY a.key LIMIT ?",
-            (group, limit),
-        )
-        return [
-            (key, Copy(doc_id, path, url, headline, _date(published), site))
-            for key, doc_id, path, url, headline, published, site in rows
-        ]
+        return self.copies_of([group], limit).get(group, [])
 
     def source_of(self, doc_id: str) -> SourceState | None:
         """The source (a file, or a record of a WARC file) an indexed article was read from."""
@@ -552,11 +564,16 @@ class Catalog:
     def forget_labels(self) -> None:
         """Forget the remembered label ids (after a rolled back transaction)."""
         self._labels.clear()
+        self._label_names.clear()
 
     def label_names(self, ids: Iterable[int]) -> dict[int, str]:
-        """The names of these label ids."""
-        rows = self._rows_in("SELECT id, name FROM labels WHERE id IN ({marks})", ids)
-        return {int(label): name for label, name in rows}
+        """The names of these label ids (remembered once read: a committed id keeps its name)."""
+        names, ids = self._label_names, list(ids)
+        wanted = [label for label in ids if label not in names]
+        if wanted:
+            rows = self._rows_in("SELECT id, name FROM labels WHERE id IN ({marks})", wanted)
+            names.update((int(label), name) for label, name in rows)
+        return {label: names[label] for label in ids if label in names}
 
     # ---- engine changes not yet committed by the engine ----
 

@@ -119,8 +119,9 @@ def facet_values(catalog: Catalog, page: SearchPage, options: SearchOptions) -> 
     return facets
 
 
-def _copies(catalog: Catalog, stored: StoredArticle) -> list[Copy]:
-    copies = catalog.copies(stored.copy_group, MAX_COPIES + 1)
+def _copies(stories: dict, stored: StoredArticle) -> list[Copy]:
+    """The other copies of an article's story, from the stories' first articles."""
+    copies = stories.get(stored.copy_group, [])
     return [copy for key, copy in copies if key != stored.key][:MAX_COPIES]
 
 
@@ -174,6 +175,10 @@ def run_search(catalog: Catalog, engine: Engine, options: SearchOptions) -> Sear
     body_plan = plan_for(leaves, "body", exact=exact)
     headline_plan = plan_for(leaves, "headline", exact=exact)
     stored = catalog.get(key for key, _score in page_hits)
+    stories_shown = {}
+    if options.collapse:
+        groups = (article.copy_group for article in stored.values())
+        stories_shown = catalog.copies_of(groups, MAX_COPIES + 1)
     hits = []
     for key, score in page_hits:
         if key not in stored:  # removed since the engine's last commit
@@ -182,7 +187,7 @@ def run_search(catalog: Catalog, engine: Engine, options: SearchOptions) -> Sear
         hit = hit_from(article, score, body_plan, headline_plan, options.snippets)
         hit.variants = _spellings_found(article, leaves)
         if options.collapse:
-            hit.duplicates = _copies(catalog, article)
+            hit.duplicates = _copies(stories_shown, article)
         hits.append(hit)
     results = SearchResults(
         options.text, stories, options.page, options.limit, hits, articles=page.total

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .analysis import stem, tokens
+from .analysis import stem, tokens, tokens_from
 from .models import Highlight, Snippet
 from .query import Phrase, Term
 
@@ -76,22 +76,38 @@ def plan_for(leaves: list[Term | Phrase], field_name: str, *, exact: bool = Fals
     return plan
 
 
+def _phrase_end(tokens, index: int, words: tuple[str, ...], slop: int) -> int | None:
+    """Where the phrase starting at token `index` ends, None when it does not start there."""
+    if tokens[index][0] != words[0]:
+        return None
+    position = index
+    for word in words[1:]:
+        window = tokens[position + 1 : position + 2 + slop]
+        found = next((i for i, token in enumerate(window) if token[0] == word), None)
+        if found is None:
+            return None
+        position = position + 1 + found
+    return tokens[position][2]
+
+
 def _phrase_spans(tokens, words: tuple[str, ...], slop: int) -> list[tuple[int, int]]:
     spans = []
-    for index, (text, start, _end) in enumerate(tokens):
-        if text != words[0]:
-            continue
-        position, last_end = index, None
-        for word in words[1:]:
-            window = tokens[position + 1 : position + 2 + slop]
-            found = next((i for i, token in enumerate(window) if token[0] == word), None)
-            if found is None:
-                break
-            position = position + 1 + found
-        else:
-            last_end = tokens[position][2]
-        if last_end is not None:
-            spans.append((start, last_end))
+    for index, (_text, start, _end) in enumerate(tokens):
+        end = _phrase_end(tokens, index, words, slop)
+        if end is not None:
+            spans.append((start, end))
+    return spans
+
+
+def _phrase_spans_from(text: str, candidates, words: tuple[str, ...], slop: int):
+    """The phrase's spans, reading on only from the places its first word is found."""
+    reach = 1 + (len(words) - 1) * (slop + 1)  # the most words a match can take
+    spans = []
+    for word, start, _end in candidates:
+        if word == words[0]:
+            end = _phrase_end(tokens_from(text, start, reach), 0, words, slop)
+            if end is not None:
+                spans.append((start, end))
     return spans
 
 
@@ -108,12 +124,14 @@ def _candidate_words(text: str, plan: MatchPlan):
 def find_spans(text: str, plan: MatchPlan) -> list[tuple[int, int]]:
     """Character spans of the matches in `text`, sorted and without overlaps."""
     spans = []
-    if plan.phrases or not text.isascii() or not plan.needles():
+    if not text.isascii() or not plan.needles():
         found = tokens(text)
         for words, slop in plan.phrases:
             spans.extend(_phrase_spans(found, words, slop))
-    else:  # single words only: the words that might match are enough
-        found = _candidate_words(text, plan)
+    else:  # the words that might match are enough: a phrase is read on from its first word
+        found = list(_candidate_words(text, plan))
+        for words, slop in plan.phrases:
+            spans.extend(_phrase_spans_from(text, found, words, slop))
     for word, start, end in found:
         if plan.matches(word):
             spans.append((start, end))

@@ -10,7 +10,7 @@ import pytest
 from conftest import CORPUS
 from pagemaker import news_page, write_page
 
-from searchnews import IndexNotFoundError, NewsIndex
+from searchnews import IndexNotFoundError, NewsIndex, searching
 from searchnews.catalog import Catalog
 from searchnews.engines import engine_class
 from searchnews.locking import WriterLock
@@ -380,3 +380,37 @@ def test_the_index_remembers_which_files_failed_until_they_index(pages, tmp_path
     index(pages, tmp_path / "ix")
     with NewsIndex(str(tmp_path / "ix")) as news:
         assert news.failures() == [] and news.search("quay").total == 1
+
+
+def test_each_hit_lists_the_first_copies_of_its_own_story(tmp_path):
+    folder = tmp_path / "p"
+    reservoir = (
+        "The regional water board said on Tuesday that the reservoir had fallen to its "
+        "lowest level in forty years and asked every household to save water. "
+    ) * 3
+    bridge = (
+        "Engineers closed the old river bridge to lorries on Friday after finding cracks in "
+        "two of its piers, and said repairs to the reservoir road would follow. "
+    ) * 3
+    assert searching.MAX_COPIES == 20
+    for number in range(23):
+        write_page(
+            folder, f"r{number:02d}.html", "Reservoir low", [reservoir], site=f"Site {number:02d}"
+        )
+    for number in range(3):
+        write_page(folder, f"b{number}.html", "Bridge shut", [bridge], site=f"Bridge {number}")
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        news.index([str(folder)], jobs=1)
+        found = news.search("reservoir")
+        hits = {hit.headline: hit for hit in found.hits}
+    assert found.total == 2
+    copies = [copy.site_name for copy in hits["Reservoir low"].duplicates]
+    # The story's first twenty-one articles, less the one shown, first indexed first.
+    assert (
+        copies
+        == [
+            f"Site {n:02d}" for n in range(21) if f"Site {n:02d}" != hits["Reservoir low"].site_name
+        ][:20]
+    )
+    others = {f"Bridge {n}" for n in range(3)} - {hits["Bridge shut"].site_name}
+    assert sorted(copy.site_name for copy in hits["Bridge shut"].duplicates) == sorted(others)

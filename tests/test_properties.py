@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searchnews import Article, QueryError, analysis, extract_article
+from searchnews import Article, QueryError, analysis, extract_article, snippets
 from searchnews.query import parse_query
 
 QUERY_PIECES = st.sampled_from(
@@ -120,3 +120,23 @@ def test_passage_tokens_are_the_index_tokens(text):
     assert (indexed.split(" ") if indexed else []) == expected
     assert all(token and not token.isspace() for token in expected)
     assert len(analysis.stemmed_text(text).split(" ")) == len(expected) or not expected
+
+
+PHRASE_WORDS = st.sampled_from(["the", "talks", "in", "geneva", "ended", "talk", "a", "genevan"])
+PHRASE_TEXT = st.lists(
+    st.tuples(PHRASE_WORDS, st.sampled_from([" ", ", ", ". ", "-", " (", "'"])), max_size=60
+).map(
+    lambda pairs: "".join(
+        (word.capitalize() if i % 7 == 0 else word) + gap for i, (word, gap) in enumerate(pairs)
+    )
+)
+
+
+@given(PHRASE_TEXT, st.lists(PHRASE_WORDS, min_size=2, max_size=3), st.integers(0, 2))
+def test_phrases_are_found_alike_from_their_first_word(text, words, slop):
+    """Plain-ASCII texts are read on only from where a phrase's first word is: the spans
+    found so are those found in the whole text's words."""
+    plan = snippets.MatchPlan(phrases=[(tuple(words), slop)])
+    everywhere = snippets._phrase_spans(analysis.tokens(text), tuple(words), slop)
+    candidates = list(snippets._candidate_words(text, plan))
+    assert snippets._phrase_spans_from(text, candidates, tuple(words), slop) == everywhere
