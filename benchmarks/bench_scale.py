@@ -34,11 +34,11 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from itertools import islice, pairwise
 from pathlib import Path
 
-from common import env_int, percentile, table, write_result
+from common import RESULTS, env_int, percentile, table, write_result
 from scale_corpus import CACHE, add_pages, build, load_stories
 
 HERE = Path(__file__).resolve()
@@ -737,7 +737,9 @@ def markdown(result: dict) -> str:
     out = []
     for size, figures in result["figures"]["sizes"].items():
         size = int(size)
-        out.append(f"#### {size:,} pages, {machine['cores']} cores ({machine.get('cpu') or '?'})")
+        day = (figures.get("date") or result["date"])[:10]
+        cpu = machine.get("cpu") or "?"
+        out.append(f"#### {size:,} pages, {machine['cores']} cores ({cpu}), measured {day}")
         out.append("")
         rows = []
         for name, record in figures["engines"].items():
@@ -849,11 +851,26 @@ def markdown(result: dict) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def earlier_sizes() -> dict:
+    """The sizes an earlier scale.json measured, each with its date: a run at one size (1M
+    takes an hour) keeps the others."""
+    path = RESULTS / "scale.json"
+    if not path.exists():
+        return {}
+    earlier = json.loads(path.read_text())
+    sizes = earlier["figures"]["sizes"]
+    for figures in sizes.values():
+        figures.setdefault("date", earlier["date"])
+    return sizes
+
+
 def main() -> None:
     config = settings()
-    sizes: dict = {}
+    sizes: dict = earlier_sizes()
     for size in config["sizes"]:
         sizes[str(size)] = measure(size, config)
+        sizes[str(size)]["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    sizes = dict(sorted(sizes.items(), key=lambda item: int(item[0])))
     parameters = {key: value for key, value in config.items() if key != "engines_asked"}
     path = write_result("scale", parameters, {"sizes": sizes})
     result = json.loads(path.read_text())
