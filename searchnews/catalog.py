@@ -27,151 +27,23 @@ import os
 import sqlite3
 import threading
 import weakref
-import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 
-from .errors import IndexNotFoundError, SearchnewsError
+from .catalog_records import (
+    SOURCE_COLUMNS,
+    SourceState,
+    StoredArticle,
+    date_or_none,
+    joined_sources,
+    pack_article,
+    unpack_article,
+)
+from .catalog_schema import Connection, Transaction, upgrade
+from .errors import IndexNotFoundError
 from .models import Article, Copy
 
 CATALOG_FILE = "catalog.sqlite"
-SCHEMA_VERSION = 3
-_DATES = ("published", "modified")
-
-_SCHEMA = """
-CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE sources (
-    id INTEGER PRIMARY KEY,
-    path TEXT NOT NULL,
-    offset INTEGER NOT NULL DEFAULT -1,   -- -1 for a whole file
-    size INTEGER,
-    mtime_ns INTEGER,
-    content_hash TEXT,
-    status TEXT NOT NULL,                 -- indexed, failed
-    reason TEXT,
-    record_id TEXT,                       -- WARC-Record-ID of a record
-    captured TEXT,                        -- WARC-Date of a record
-    read_to INTEGER,                      -- how far a WARC file has been read and committed
-    url TEXT,                             -- WARC-Target-URI of a record
-    text_digest TEXT,                     -- of a record's text (see captures)
-    UNIQUE (path, offset)
-);
-CREATE INDEX sources_by_url ON sources (url) WHERE url IS NOT NULL;
-CREATE TABLE articles (
-    key INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    source INTEGER NOT NULL UNIQUE REFERENCES sources (id),
-    headline TEXT NOT NULL,
-    url TEXT,
-    site_name TEXT,
-    published TEXT,
-    copy_group INTEGER NOT NULL,          -- the key of the story's first article
-    sketch TEXT NOT NULL,                 -- JSON list of the body's sketch values
-    data BLOB NOT NULL                    -- the whole article, zlib-compressed JSON
-);
-CREATE INDEX articles_by_group ON articles (copy_group);
-CREATE TABLE sketch_values (
-    value INTEGER NOT NULL, key INTEGER NOT NULL, PRIMARY KEY (value, key)
-) WITHOUT ROWID;
-CREATE INDEX sketch_values_by_key ON sketch_values (key);
-CREATE TABLE labels (
-    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, UNIQUE (kind, name)
-);
-CREATE TABLE pending (key INTEGER PRIMARY KEY, op TEXT NOT NULL);  -- upsert, delete
-CREATE TABLE retired (
-    key INTEGER PRIMARY KEY, id TEXT NOT NULL, path TEXT NOT NULL,
-    copy_group INTEGER NOT NULL, generation INTEGER NOT NULL, data BLOB NOT NULL,
-    source TEXT NOT NULL                  -- JSON: where the article came from
-);
-CREATE TABLE versions (                   -- earlier texts of a URL captured again (see captures)
-    source INTEGER PRIMARY KEY REFERENCES sources (id) ON DELETE CASCADE,
-    id TEXT NOT NULL UNIQUE, url TEXT NOT NULL, captured TEXT, data BLOB NOT NULL
-);
-CREATE INDEX versions_by_url ON versions (url);
-"""
-# Each schema version's changes from the one before, applied when an older catalog is opened.
-_MIGRATIONS = {
-    2: _SCHEMA[_SCHEMA.index("CREATE TABLE retired") : _SCHEMA.index("CREATE TABLE versions")]
-    + "ALTER TABLE sources ADD COLUMN record_id TEXT;"
-    + "ALTER TABLE sources ADD COLUMN captured TEXT;"
-    + "ALTER TABLE sources ADD COLUMN read_to INTEGER;",
-    3: "ALTER TABLE sources ADD COLUMN url TEXT;"
-    + "ALTER TABLE sources ADD COLUMN text_digest TEXT;"
-    + "CREATE INDEX sources_by_url ON sources (url) WHERE url IS NOT NULL;"
-    + _SCHEMA[_SCHEMA.index("CREATE TABLE versions") :],
-}
-
-
-@dataclass(frozen=True)
-class SourceState:
-    """What the catalog remembers of a source (a file, or a record of a WARC file), to tell
-    whether it changed and to say where an article came from."""
-
-    path: str
-    content_hash: str | None
-    size: int | None  # a record's length in its file
-    mtime_ns: int | None
-    status: str
-    reason: str | None = None
-    offset: int = -1  # a record's offset in its WARC file; -1 for a whole file
-    record_id: str | None = None
-    captured: str | None = None  # ISO 8601
-    read_to: int | None = None  # a WARC file: how far its records are committed
-    url: str | None = None  # a record's WARC-Target-URI
-    text_digest: str | None = None  # a record's text, to tell captures of a URL apart
-
-    @property
-    def is_record(self) -> bool:
-        return self.offset >= 0
-
-    def provenance(self) -> dict:
-        """Where the article came from, as hit JSON shows it."""
-        if self.is_record:
-            return {"file": self.path, "offset": self.offset, "length": self.size,
-                    "record_id": self.record_id, "captured": self.captured}  # fmt: skip
-        return {"path": self.path, "size": self.size, "mtime_ns": self.mtime_ns}
-
-
-_SOURCE_COLUMNS = (
-    "path, content_hash, size, mtime_ns, status, reason, offset, record_id, captured, read_to, "
-    "url, text_digest"
-)
-
-
-@dataclass
-class StoredArticle:
-    """An article as the catalog holds it, with its key, id, source and story."""
-
-    key: int
-    id: str
-    path: str
-    copy_group: int
-    article: Article
-    source: dict | None = None  # SourceState.provenance()
-
-
-def joined_sources() -> str:
-    """The source columns of a query that names the sources table `s`."""
-    return ", ".join(f"s.{name}" for name in _SOURCE_COLUMNS.split(", "))
-
-
-def pack_article(article: Article) -> bytes:
-    return zlib.compress(json.dumps(article.to_dict(), ensure_ascii=False).encode("utf-8"), 3)
-
-
-def unpack_article(data: bytes) -> Article:
-    record = json.loads(zlib.decompress(data))
-    for name in _DATES:
-        value = record.get(name)
-        record[name] = datetime.fromisoformat(value) if value else None
-    known = Article.__dataclass_fields__
-    return Article(**{name: value for name, value in record.items() if name in known})
-
-
-def _date(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def catalog_exists(folder: str) -> bool:
@@ -191,7 +63,7 @@ class Catalog:
                 raise IndexNotFoundError.in_folder(folder)
             os.makedirs(folder, exist_ok=True)
         self._local = threading.local()
-        self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self._connections: weakref.WeakSet[Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._labels: dict[tuple[str, str], int] = {}
         self._label_names: dict[int, str] = {}
@@ -205,37 +77,17 @@ class Catalog:
         makes a thread per request) or when the catalog is closed."""
         holder = getattr(self._local, "holder", None)
         if holder is None:
-            holder = self._local.holder = _Connection(self.path)
+            holder = self._local.holder = Connection(self.path)
             with self._lock:
                 self._connections.add(holder)
         return holder.connection
 
     def _prepare(self) -> None:
-        db = self.db
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
-        if version > SCHEMA_VERSION:
-            raise SearchnewsError(
-                f"The catalog in {self.folder!r} has schema version {version}, which this "
-                f"searchnews does not read (it reads {SCHEMA_VERSION} and older): upgrade "
-                "searchnews, or rebuild the index with `searchnews index CORPUS --rebuild "
-                "--reextract`."
-            )
-        with self.transaction():
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            changes = [_SCHEMA] if version == 0 else [
-                _MIGRATIONS[number] for number in range(version + 1, SCHEMA_VERSION + 1)
-            ]  # fmt: skip
-            for script in changes:
-                for statement in script.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        upgrade(self.db, self.folder)
 
     def transaction(self):
         """A write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error."""
-        return _Transaction(self.db, self.forget_labels)
+        return Transaction(self.db, self.forget_labels)
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -284,7 +136,7 @@ class Catalog:
 
     def sources(self) -> dict[str, SourceState]:
         """Every whole file (page files and WARC files) by path."""
-        rows = self.db.execute(f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE offset = -1")
+        rows = self.db.execute(f"SELECT {SOURCE_COLUMNS} FROM sources WHERE offset = -1")
         return {row[0]: SourceState(*row) for row in rows}
 
     def record_hashes(self, path: str) -> dict[int, str]:
@@ -310,7 +162,7 @@ class Catalog:
     def record_source(self, state: SourceState) -> int:
         """Insert or update a source row; its id."""
         row = self.db.execute(
-            f"INSERT INTO sources ({_SOURCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO sources ({SOURCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (path, offset) DO UPDATE SET "
             "size = excluded.size, mtime_ns = excluded.mtime_ns, "
             "content_hash = excluded.content_hash, status = excluded.status, "
@@ -330,7 +182,7 @@ class Catalog:
     def failures(self) -> list[SourceState]:
         """The sources that could not be indexed, with the reason, by path."""
         rows = self.db.execute(
-            f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE status = 'failed' ORDER BY path, offset"
+            f"SELECT {SOURCE_COLUMNS} FROM sources WHERE status = 'failed' ORDER BY path, offset"
         )
         return [SourceState(*row) for row in rows]
 
@@ -510,7 +362,7 @@ class Catalog:
         )
         found: dict[int, list[tuple[int, Copy]]] = {}
         for group, key, doc_id, path, url, headline, published, site in rows:
-            copy = Copy(doc_id, path, url, headline, _date(published), site)
+            copy = Copy(doc_id, path, url, headline, date_or_none(published), site)
             found.setdefault(group, []).append((key, copy))
         return found
 
@@ -590,35 +442,3 @@ class Catalog:
     def clear_pending(self) -> None:
         """The engine has committed every pending change."""
         self.db.execute("DELETE FROM pending")
-
-
-class _Connection:
-    """One thread's connection; it closes with the last reference to it (its thread's end)."""
-
-    def __init__(self, path: str) -> None:
-        self.connection = sqlite3.connect(
-            path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.execute("PRAGMA synchronous=FULL")
-        self.connection.execute("PRAGMA foreign_keys=ON")
-
-    def __del__(self) -> None:
-        self.connection.close()
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection, on_rollback) -> None:
-        self._db = db
-        self._on_rollback = on_rollback
-
-    def __enter__(self) -> sqlite3.Connection:
-        self._db.execute("BEGIN IMMEDIATE")
-        return self._db
-
-    def __exit__(self, kind, _value, _traceback) -> None:
-        if kind is None:
-            self._db.execute("COMMIT")
-        else:
-            self._db.execute("ROLLBACK")
-            self._on_rollback()

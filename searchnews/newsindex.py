@@ -67,10 +67,10 @@ class NewsIndex:
         """`work(catalog, engine)` on a fresh view, tried again when a commit changed the
         index under it; None while the index holds nothing."""
         for attempt in range(RETRIES):
-            catalog, engine = self._reader()
-            if engine is None:
-                return None
             try:
+                catalog, engine = self._reader()
+                if engine is None:
+                    return None
                 with catalog.snapshot():
                     return work(catalog, engine)
             except IndexBusyError:

@@ -28,7 +28,7 @@ from .snippets import MatchPlan, find_spans, make_snippets, mark, plan_for
 TOP_VALUES = 20
 MAX_COPIES = 20
 SIMILAR_TERMS = 25
-ENTITY_FACETS = {"person": "person", "org": "org", "place": "place"}
+ENTITY_FACETS = ("person", "org", "place")
 
 
 @dataclass(frozen=True)

@@ -162,13 +162,17 @@ def test_readme_tables(results, tmp_path):
     readme = tmp_path / "README.md"
     sections = "".join(f"<!-- bench:{n} -->\nstale-table\n<!-- /bench:{n} -->\n" for n in names)
     readme.write_text(f"# Title\n\n{sections}<!-- bench:absent -->\nkept\n<!-- /bench:absent -->\n")
-    done = subprocess.run(
-        [sys.executable, str(BENCH / "readme_tables.py"), "--results", str(results),
-         "--write", str(readme)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )  # fmt: skip
+
+    def write_tables() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(BENCH / "readme_tables.py"), "--results", str(results),
+             "--write", str(readme)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )  # fmt: skip
+
+    done = write_tables()
     assert done.returncode == 0, done.stderr
     text = readme.read_text()
     assert "stale-table" not in text
@@ -176,12 +180,6 @@ def test_readme_tables(results, tmp_path):
     for name in names:
         start, end = text.index(f"<!-- bench:{name} -->"), text.index(f"<!-- /bench:{name} -->")
         assert "| ---" in text[start:end] and "_Measured " in text[start:end]
-    again = subprocess.run(
-        [sys.executable, str(BENCH / "readme_tables.py"), "--results", str(results),
-         "--write", str(readme)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )  # fmt: skip
+    again = write_tables()
     assert again.returncode == 0
     assert readme.read_text() == text  # replacing is idempotent

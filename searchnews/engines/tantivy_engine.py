@@ -15,31 +15,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from itertools import combinations, islice
-from math import comb
+from itertools import islice, takewhile
 
 import tantivy
 from tantivy import FieldType, Occur, Order, Query
 
-from ..errors import EngineError, IndexLockedError, QueryError
-from ..query import MAX_PHRASE_PLACEMENTS
+from ..errors import EngineError, IndexBusyError, IndexLockedError
 from .base import (
     NUMBER_FIELDS,
     SORTS,
     TEXT_FIELDS,
-    AllNode,
-    BoolNode,
     Engine,
     EngineDocument,
     Node,
-    NothingNode,
-    PhraseNode,
-    PrefixNode,
-    RangeNode,
     SearchPage,
     SearchRequest,
-    TermNode,
 )
+from .tantivy_query import compile_node, constant_score, number_field, text_field, unscored
 
 KEY = "key"
 TOKENIZER = "whitespace"
@@ -48,28 +40,15 @@ WRITER_THREADS = 2
 # Documents (or keys) per delete-by-query in upsert and delete; keys per query in scan.
 BATCH = 10_000
 SCAN_CHUNK = 20_000
+# Matches read in key order, at first, for the ties at the end of a page; stretches read.
+TIE_STRETCH = 64
+TIE_ROUNDS = 3
 # The most buckets one tantivy aggregation may return (its default bucket limit).
 MAX_BUCKETS = 65_000
 # Terms a terms aggregation keeps per segment: all of them, so that counts are exact.
 SEGMENT_SIZE = 2**31 - 1
-# The meta characters of tantivy's regex syntax (regex-syntax's `is_meta_character`).
-_REGEX_META = frozenset("\\.+*?()|[]{}^$#&-~")
-
 Hits = list[tuple[int, float]]
 Counts = list[tuple[int, int]]
-
-
-def number_field(field: str) -> str:
-    """The schema name of an integer field of the contract."""
-    if field not in NUMBER_FIELDS:
-        raise ValueError(f"{field!r} is not an integer field")
-    return f"n_{field}"
-
-
-def _text_field(field: str) -> str:
-    if field not in TEXT_FIELDS:
-        raise ValueError(f"{field!r} is not a text field")
-    return field
 
 
 def build_schema() -> tantivy.Schema:
@@ -92,107 +71,6 @@ def _sync_folder(folder: str) -> None:
 
 
 # ---- compiling the query tree ----
-
-
-def _boost(query: Query, boost: float) -> Query:
-    return query if boost == 1.0 else Query.boost_query(query, boost)
-
-
-def _unscored(query: Query) -> Query:
-    return Query.const_score_query(query, 0.0)
-
-
-def _phrase(schema: tantivy.Schema, field: str, tokens: list[str], slop: int) -> Query:
-    # tantivy's own slop also accepts tokens out of order ("b a" for "a b" at slop 2), which
-    # the contract does not: tokens are placed at explicit positions instead.
-    if slop <= 0:
-        return Query.phrase_query(schema, field, tokens)
-    if len(tokens) == 2:
-        # At positions 0 and k with slop s, tantivy accepts the second token 1 + gap positions
-        # after the first for gap in [k - 1 - s, k - 1 + s]: two windows cover gaps 0..slop.
-        windows = [(1 + slop // 2, slop // 2)] + ([(slop + 1, 0)] if slop % 2 else [])
-        variants = [
-            Query.phrase_query(schema, field, [(0, tokens[0]), (at, tokens[1])], slop=width)
-            for at, width in windows
-        ]
-    elif comb(len(tokens) - 1 + slop, len(tokens) - 1) <= MAX_PHRASE_PLACEMENTS:
-        # Every placement in order of the tokens after the first within the slop.
-        placements = combinations(range(1, len(tokens) + slop), len(tokens) - 1)
-        variants = [
-            Query.phrase_query(schema, field, list(zip((0, *rest), tokens, strict=True)))
-            for rest in placements
-        ]
-    else:
-        # tantivy's own slop would also match reordered tokens: refuse rather than answer wrong.
-        raise QueryError(
-            f"The phrase of {len(tokens)} words ~{slop} in {field}: has too many placements"
-            " of its words: use fewer words or a smaller ~N."
-        )
-    return variants[0] if len(variants) == 1 else Query.disjunction_max_query(variants)
-
-
-def _range(schema: tantivy.Schema, node: RangeNode) -> Query:
-    field = number_field(node.field)
-    low = node.low if node.low is not None and node.low > 0 else None
-    high = node.high
-    if high is not None and (high < 0 or (low is not None and low > high)):
-        return Query.empty_query()
-    if low is None and high is None:
-        return _unscored(Query.exists_query(field))
-    return _unscored(Query.range_query(schema, field, FieldType.Unsigned, low, high))
-
-
-def compile_node(schema: tantivy.Schema, node: Node) -> Query:
-    """The tantivy Query of an engine query tree (ValueError for unknown fields)."""
-    if isinstance(node, TermNode):
-        term = Query.term_query(schema, _text_field(node.field), node.token, index_option="freq")
-        return _boost(term, node.boost)
-    if isinstance(node, PrefixNode):
-        escaped = "".join(f"\\{c}" if c in _REGEX_META else c for c in node.prefix)
-        prefix = Query.regex_query(schema, _text_field(node.field), escaped + ".*")
-        return _boost(prefix, node.boost)
-    if isinstance(node, PhraseNode):
-        field, tokens = _text_field(node.field), list(node.tokens)
-        if len(tokens) <= 1:
-            single = TermNode(field, tokens[0], node.boost) if tokens else NothingNode()
-            return compile_node(schema, single)
-        return _boost(_phrase(schema, field, tokens, node.slop), node.boost)
-    if isinstance(node, RangeNode):
-        return _range(schema, node)
-    if isinstance(node, AllNode):
-        return _unscored(Query.all_query())
-    if isinstance(node, NothingNode):
-        return Query.empty_query()
-    if isinstance(node, BoolNode):
-        if not node.must and not node.should:
-            return Query.empty_query()
-        clauses = [(Occur.Must, compile_node(schema, item)) for item in node.must]
-        clauses += [(Occur.Should, compile_node(schema, item)) for item in node.should]
-        clauses += [(Occur.MustNot, compile_node(schema, item)) for item in node.must_not]
-        return Query.boolean_query(clauses)
-    raise TypeError(f"unknown query node {node!r}")
-
-
-def _unscored_node(node: Node) -> bool:
-    if isinstance(node, BoolNode):
-        return all(_unscored_node(item) for item in node.must + node.should)
-    return isinstance(node, RangeNode | AllNode | NothingNode)
-
-
-def constant_score(node: Node) -> bool:
-    """Whether every match of `node` gets the same score (False when unsure)."""
-    if isinstance(node, TermNode | PhraseNode):
-        return False
-    if not isinstance(node, BoolNode):
-        return True
-    if node.must:
-        return all(map(constant_score, node.must)) and all(map(_unscored_node, node.should))
-    if all(map(_unscored_node, node.should)):
-        return True
-    return len(node.should) == 1 and constant_score(node.should[0])
-
-
-# ---- pages and counts over one searcher ----
 
 
 class _View:
@@ -219,15 +97,47 @@ class _View:
             return [], total
         if constant:
             return [(key, hits[0][0]) for key in self.by_key(query, limit, offset)], total
-        # Every match scoring above the last hit is among the hits: the ties at the end of
-        # the page are all there once the last hit scores below the page's last one.
-        while len(hits) == fetch and hits[-1][0] >= hits[wanted - 1][0]:
-            fetch *= 4
-            hits = self.searcher.search(query, fetch, count=False).hits
+        # Every match scoring above the last hit is among the hits. When the page's last score
+        # goes on past them, its ties may be anywhere: the first of them by key are looked
+        # for in key order, or else every match is fetched.
+        if len(hits) == fetch and hits[-1][0] >= hits[wanted - 1][0]:
+            boundary = hits[wanted - 1][0]
+            above = [hit for hit in hits if hit[0] > boundary]
+            ties = self._first_ties(query, boundary, wanted - len(above))
+            if ties is not None:
+                ranked = self._ranked(above) + [(key, boundary) for key in ties]
+                return ranked[offset:wanted], total
+            hits = self.searcher.search(query, total, count=False).hits
+        boundary = hits[min(wanted, len(hits)) - 1][0]
+        return self._ranked(takewhile(lambda hit: hit[0] >= boundary, hits))[offset:wanted], total
+
+    def _ranked(self, hits: Iterable[tuple[float, object]]) -> Hits:
+        """(key, score) of (score, address) hits, best first, ties by smaller key."""
+        hits = list(hits)
         keys = self.searcher.fast_field_values(KEY, [address for _score, address in hits])
         ranked = [(key, score) for key, (score, _address) in zip(keys, hits, strict=True)]
         ranked.sort(key=lambda hit: (-hit[1], hit[0]))
-        return ranked[offset:wanted], total
+        return ranked
+
+    def _first_ties(self, query: Query, score: float, needed: int) -> list[int] | None:
+        """The `needed` smallest keys of the matches scoring exactly `score`, read in key
+        order a few growing stretches at a time (each scored on its own: a key range adds
+        no score); None when they are too sparse to be found so."""
+        found: list[int] = []
+        offset, stretch = 0, max(TIE_STRETCH, 4 * needed)
+        for _round in range(TIE_ROUNDS):
+            keys = self.by_key(query, stretch, offset)
+            if not keys:
+                return found
+            span = Query.range_query(self.schema, KEY, FieldType.Unsigned, keys[0], keys[-1])
+            within = Query.boolean_query([(Occur.Must, query), (Occur.Must, unscored(span))])
+            hits = self.searcher.search(within, len(keys), count=False).hits
+            tied = [address for hit_score, address in hits if hit_score == score]
+            found += sorted(self.searcher.fast_field_values(KEY, tied))
+            if len(found) >= needed:
+                return found[:needed]
+            offset, stretch = offset + stretch, stretch * 4
+        return None
 
     def date_page(self, query: Query, sort: str, offset: int, limit: int) -> tuple[Hits, int]:
         field, wanted = number_field(sort), offset + limit
@@ -254,7 +164,7 @@ class _View:
                 same = (Occur.MustNot, Query.exists_query(field))
             else:
                 exact = Query.range_query(self.schema, field, FieldType.Unsigned, value, value)
-                same = (Occur.Must, _unscored(exact))
+                same = (Occur.Must, unscored(exact))
             ties = Query.boolean_query([(Occur.Must, query), same])
             found += [(last, key, value) for key in self.by_key(ties, wanted - len(found))]
         found.sort()
@@ -358,7 +268,7 @@ def _document(document: EngineDocument) -> tantivy.Document:
     made.add_unsigned(KEY, document.key)
     for field, text in document.texts.items():
         if text:
-            made.add_text(_text_field(field), text)
+            made.add_text(text_field(field), text)
     for field, values in document.numbers.items():
         name = number_field(field)
         # Once per distinct value, so that facets count a document once per value.
@@ -498,8 +408,12 @@ class TantivyEngine(Engine):
             stamp = None
         if stamp is not None and stamp == self._meta_stamp:
             return
-        index.reload()
-        self.view = _View(index.searcher(), self.schema)
+        try:
+            index.reload()
+            searcher = index.searcher()
+        except ValueError as exc:  # a commit's files went while they were being opened
+            raise IndexBusyError(f"The index in {self.folder} is changing; try again.") from exc
+        self.view = _View(searcher, self.schema)
         self._meta_stamp = stamp
 
     def search(self, request: SearchRequest) -> SearchPage:
@@ -526,7 +440,7 @@ class TantivyEngine(Engine):
 
     def doc_frequency(self, field: str, token: str) -> int:
         """How many documents hold `token` in the text field `field`."""
-        term = Query.term_query(self.schema, _text_field(field), token, index_option="basic")
+        term = Query.term_query(self.schema, text_field(field), token, index_option="basic")
         return self._open()[1].searcher.search(term, 1, count=True, order_by_field=KEY).count
 
     def terms(self, field: str, prefix: str, limit: int = 100) -> list[tuple[str, int]]:
@@ -537,7 +451,7 @@ class TantivyEngine(Engine):
             return []
         # Most frequent first; with a filter, counts are of live documents only.
         found = searcher.terms_with_prefix(
-            _text_field(field), prefix, filter_query=Query.all_query()
+            text_field(field), prefix, filter_query=Query.all_query()
         )
         return sorted((token, count) for token, count in found if count)[:limit]
 

@@ -4,9 +4,10 @@ How the contract maps onto Whoosh:
 
 * the schema and the durable storage are in `whoosh_storage`; every pickle Whoosh loads goes
   through `safe_pickle` (installed when this module is imported);
-* `compile_node` turns a query tree into whoosh.query objects: it defines what a tree matches
-  and how it scores (Whoosh's BM25F; ranges and match-alls score 0, prefixes their boost);
-* a search evaluates the tree per segment with numpy (`whoosh_storage.Segment`), from what
+* `whoosh_query.compile_node` turns a query tree into whoosh.query objects: it defines what a
+  tree matches and how it scores (Whoosh's BM25F; ranges and match-alls score 0, prefixes
+  their boost);
+* a search evaluates the tree per segment with numpy (`whoosh_segment.Segment`), from what
   Whoosh's readers and matchers return, to the same matches and scores: totals must be exact,
   so every match is visited once anyway, and numpy then counts facets and picks a page
   without a Python loop per match;
@@ -25,15 +26,13 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from whoosh import query as wq
 from whoosh import scoring
 from whoosh.index import EmptyIndexError, LockError
-from whoosh.matching import AndNotMatcher, WrappingMatcher
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
@@ -43,28 +42,18 @@ from .base import (
     MULTI_NUMBER_FIELDS,
     NUMBER_FIELDS,
     SORTS,
-    TEXT_FIELDS,
-    AllNode,
-    BoolNode,
     Engine,
     EngineDocument,
     Node,
-    NothingNode,
-    PhraseNode,
-    PrefixNode,
-    RangeNode,
     SearchPage,
     SearchRequest,
-    TermNode,
 )
+from .whoosh_query import compile_node, text_field
+from .whoosh_segment import PostingsCache, Result, Segment
 from .whoosh_storage import (
     ABSENT,
     KEY,
     DurableStorage,
-    PostingsCache,
-    Result,
-    Segment,
-    SlopPhrase,
     build_schema,
     check_schema,
     document_fields,
@@ -80,125 +69,6 @@ safe_pickle.install()
 _EMPTY = np.zeros(0, dtype=np.int64)
 _RECENT = 16  # match sets kept per commit
 _IDLE = 4  # searchers kept open per commit between searches
-
-
-# ---- query compilation ----
-
-
-class _ConstantScoreMatcher(WrappingMatcher):
-    """Matches like its child with one score, and never lets a parent skip on its account."""
-
-    def __init__(self, child: Any, boost: float = 0.0) -> None:
-        super().__init__(child, boost=boost)
-
-    def replace(self, minquality: float = 0) -> Any:
-        replaced = self.child.replace(0)
-        return self if replaced is self.child else _ConstantScoreMatcher(replaced, self.boost)
-
-    def supports_block_quality(self) -> bool:
-        return False
-
-    def skip_to_quality(self, minquality: float) -> int:
-        return 0
-
-    def score(self) -> float:
-        return self.boost
-
-    weight = max_quality = block_quality = score
-
-
-class _ConstantScore(wq.WrappingQuery):
-    """Its child's matches, each with the score `score`."""
-
-    def __init__(self, child: wq.Query, score: float = 0.0) -> None:
-        super().__init__(child)
-        self.score = score
-
-    def apply(self, fn: Callable[[wq.Query], wq.Query]) -> wq.Query:
-        return _ConstantScore(fn(self.child), self.score)
-
-    def with_boost(self, boost: float) -> wq.Query:
-        return _ConstantScore(self.child, self.score * boost)
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        return _ConstantScoreMatcher(self.child.matcher(searcher, context), self.score)
-
-
-class _AndNot(wq.AndNot):
-    """Whoosh's AndNot, starting right: Whoosh's AndNotMatcher checks the excluded matcher
-    only when both start on the same document, so an excluded first match whose exclusion
-    starts earlier would be kept."""
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        kept = self.a.matcher(searcher, context)
-        excluded = self.b.matcher(searcher, searcher.boolean_context())
-        if kept.is_active() and excluded.is_active() and excluded.id() < kept.id():
-            excluded.skip_to(kept.id())
-        return AndNotMatcher(kept, excluded)
-
-
-def _text_field(field: str) -> str:
-    if field not in TEXT_FIELDS:
-        raise ValueError(f"{field!r} is not a text field")
-    return field
-
-
-def _boosted(make: Callable[[float], wq.Query], boost: float) -> wq.Query:
-    # Whoosh divides by a boost when it skips blocks: a boost of 0 or less scores 0 instead.
-    return make(boost) if boost > 0 else _ConstantScore(make(1.0))
-
-
-def _range(node: RangeNode) -> wq.Query:
-    if node.field not in NUMBER_FIELDS:
-        raise ValueError(f"{node.field!r} is not an integer field")
-    # Every value lies in [0, ABSENT): open bounds are those, as in whoosh_storage.Segment.
-    low = max(node.low or 0, 0)
-    high = ABSENT - 1 if node.high is None else min(node.high, ABSENT - 1)
-    if low > high:
-        return wq.NullQuery
-    return _ConstantScore(wq.NumericRange(number_field(node.field), low, high))
-
-
-def _either(queries: list[wq.Query]) -> wq.Query:
-    return queries[0] if len(queries) == 1 else wq.Or(queries)
-
-
-def compile_node(node: Node) -> wq.Query:
-    """The whoosh.query equivalent of an engine query tree (ValueError for unknown fields)."""
-    if isinstance(node, TermNode):
-        field = _text_field(node.field)
-        return _boosted(lambda b: wq.Term(field, node.token, boost=b), node.boost)
-    if isinstance(node, PrefixNode):
-        field = _text_field(node.field)
-        return _ConstantScore(wq.Prefix(field, node.prefix), max(node.boost, 0.0))
-    if isinstance(node, PhraseNode):
-        field, tokens = _text_field(node.field), list(node.tokens)
-        if not tokens:
-            return wq.NullQuery
-        if len(tokens) == 1:
-            return _boosted(lambda b: wq.Term(field, tokens[0], boost=b), node.boost)
-        slop = max(node.slop, 0) + 1
-        return _boosted(lambda b: SlopPhrase(field, tokens, slop=slop, boost=b), node.boost)
-    if isinstance(node, RangeNode):
-        return _range(node)
-    if isinstance(node, AllNode):
-        return _ConstantScore(wq.Every())
-    if isinstance(node, NothingNode):
-        return wq.NullQuery
-    if isinstance(node, BoolNode):
-        must = [compile_node(item) for item in node.must]
-        should = [compile_node(item) for item in node.should]
-        must_not = [compile_node(item) for item in node.must_not]
-        if must:
-            compiled = must[0] if len(must) == 1 else wq.And(must)
-            if should:
-                compiled = wq.AndMaybe(compiled, _either(should))
-        elif should:
-            compiled = _either(should)
-        else:
-            return wq.NullQuery
-        return _AndNot(compiled, _either(must_not)) if must_not else compiled
-    raise TypeError(f"unknown query node {node!r}")
 
 
 class _Commit:
@@ -559,14 +429,14 @@ class WhooshEngine(Engine):
 
     def doc_frequency(self, field: str, token: str) -> int:
         """How many documents hold `token` in the text field `field`."""
-        _text_field(field)
+        text_field(field)
         with self._commit_seen().view() as view, reading(self.folder):
             return sum(leaf.doc_frequency(field, token) for leaf in view.leaves)
 
     def terms(self, field: str, prefix: str, limit: int = 100) -> list[tuple[str, int]]:
         """Tokens of a text field that start with `prefix`, in token order, with their
         document frequencies."""
-        _text_field(field)
+        text_field(field)
         found: list[tuple[str, int]] = []
         if limit <= 0:
             return found

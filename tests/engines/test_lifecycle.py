@@ -225,21 +225,26 @@ def test_a_long_lived_reader_sees_exactly_the_last_commit(tmp_path, engine_name)
         assert reader.search("ferry", collapse=False).articles == 8
 
 
+def _index_in_background_after_one_story(pages, tmp_path, index_dir, engine_name):
+    """An index of one story, and a process started to index the pages into it."""
+    first = ["The budget. " * 20]
+    write_page(tmp_path / "first", "a.html", "Early budget story", first, published="2019-01-01")
+    with NewsIndex(str(index_dir)) as news:
+        news.index([str(tmp_path / "first")], jobs=1, engine=engine_name)
+    return subprocess.Popen(
+        index_command(pages, index_dir, engine_name),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def test_searches_during_commits_are_answered_or_refused_clearly(pages, tmp_path, engine_name):
     """A reader that refreshes while another process commits batches gets correct counts
     (whole batches only), never an error of another kind."""
     from searchnews.errors import IndexBusyError
 
     index_dir = tmp_path / "ix"
-    first = ["The budget. " * 20]
-    write_page(tmp_path / "first", "a.html", "Early budget story", first, published="2019-01-01")
-    with NewsIndex(str(index_dir)) as news:
-        news.index([str(tmp_path / "first")], jobs=1, engine=engine_name)
-    run = subprocess.Popen(
-        index_command(pages, index_dir, engine_name),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    run = _index_in_background_after_one_story(pages, tmp_path, index_dir, engine_name)
     seen = []
     with NewsIndex(str(index_dir)) as news:
         while run.poll() is None:
@@ -365,15 +370,7 @@ def test_threads_searching_during_commits_get_whole_current_answers(pages, tmp_p
     from searchnews.errors import IndexBusyError
 
     index_dir = tmp_path / "ix"
-    first = ["The budget. " * 20]
-    write_page(tmp_path / "first", "a.html", "Early budget story", first, published="2019-01-01")
-    with NewsIndex(str(index_dir)) as news:
-        news.index([str(tmp_path / "first")], jobs=1, engine=engine_name)
-    run = subprocess.Popen(
-        index_command(pages, index_dir, engine_name),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    run = _index_in_background_after_one_story(pages, tmp_path, index_dir, engine_name)
     seen: dict[int, list[int]] = {number: [] for number in range(6)}
     failures: list[BaseException] = []
 

@@ -27,7 +27,7 @@ from searchnews.engines.base import (
     TermNode,
 )
 from searchnews.engines.tantivy_engine import ENGINE, TantivyEngine
-from searchnews.errors import EngineError, IndexLockedError, QueryError
+from searchnews.errors import EngineError, IndexBusyError, IndexLockedError, QueryError
 
 from .documents import doc, raw
 
@@ -289,6 +289,18 @@ def test_relevance_ties_go_to_the_smaller_key(engine):
     assert {score for _, score in prefixed} == {2.0}
 
 
+@pytest.mark.parametrize("first_tie", [40, 300, 2500])
+def test_ties_far_apart_in_key_order_still_go_to_the_smaller_key(engine, first_tie):
+    """Ties found by reading matches in key order (near or a few stretches on), or, when they
+    are sparser than that, among every match."""
+    tied = set(range(first_tie, 3001, 7))
+    fill(engine, [raw(k, "alpha" if k in tied else "alpha and more words") for k in range(1, 3001)])
+    for offset, limit in ((0, 10), (25, 10)):
+        page = engine.search(SearchRequest(TermNode("body", "alpha"), "relevance", offset, limit))
+        assert [key for key, _score in page.hits] == sorted(tied)[offset : offset + limit]
+        assert page.total == 3000
+
+
 def test_a_reader_sees_the_last_commit_after_refresh(engine):
     fill(engine, [doc(key, "old") for key in (1, 2)])
     reader = TantivyEngine.open(engine.folder)
@@ -308,6 +320,30 @@ def test_a_reader_sees_the_last_commit_after_refresh(engine):
         reader.refresh()
         assert reader.count() == 2
     finally:
+        reader.close()
+
+
+def test_a_commit_vanishing_under_a_refresh_is_a_retryable_error(engine):
+    fill(engine, [doc(1, "old")])
+    reader = TantivyEngine.open(engine.folder)
+
+    class Vanishing:
+        """An index whose files go while a reload opens them."""
+
+        def reload(self):
+            raise ValueError("Path does not exist: '.../0f1e.idx'")
+
+    opened, reader.index = reader.index, Vanishing()
+    try:
+        engine.upsert([doc(2, "new")])
+        engine.commit()
+        with pytest.raises(IndexBusyError, match="changing; try again"):
+            reader.refresh()
+        reader.index = opened
+        reader.refresh()
+        assert matching(reader, AllNode()) == [1, 2]
+    finally:
+        reader.index = opened
         reader.close()
 
 

@@ -33,7 +33,8 @@ from searchnews.engines.base import (
     SearchRequest,
     TermNode,
 )
-from searchnews.engines.whoosh_engine import ENGINE, WhooshEngine, compile_node
+from searchnews.engines.whoosh_engine import ENGINE, WhooshEngine
+from searchnews.engines.whoosh_query import compile_node
 from searchnews.engines.whoosh_storage import DurableStorage
 from searchnews.errors import EngineError, IndexLockedError
 
