@@ -27,7 +27,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 
 from .catalog_records import (
@@ -418,14 +418,21 @@ class Catalog:
         self._labels.clear()
         self._label_names.clear()
 
-    def label_names(self, ids: Iterable[int]) -> dict[int, str]:
+    def label_names(self, ids: Collection[int]) -> dict[int, str]:
         """The names of these label ids (remembered once read: a committed id keeps its name)."""
-        names, ids = self._label_names, list(ids)
-        wanted = [label for label in ids if label not in names]
+        known = self._label_names
+        found = {}
+        for label in ids:  # read once each: a rollback in another thread may clear `known`
+            name = known.get(label)
+            if name is not None:
+                found[label] = name
+        wanted = [label for label in ids if label not in found]
         if wanted:
             rows = self._rows_in("SELECT id, name FROM labels WHERE id IN ({marks})", wanted)
-            names.update((int(label), name) for label, name in rows)
-        return {label: names[label] for label in ids if label in names}
+            read = {int(label): name for label, name in rows}
+            known.update(read)
+            found.update(read)
+        return found
 
     # ---- engine changes not yet committed by the engine ----
 

@@ -127,7 +127,19 @@ class Transaction:
 
     def __exit__(self, kind, _value, _traceback) -> None:
         if kind is None:
-            self._db.execute("COMMIT")
-        else:
-            self._db.execute("ROLLBACK")
+            try:
+                self._db.execute("COMMIT")
+                return
+            except sqlite3.Error:
+                self._undo()
+                raise
+        self._undo()
+
+    def _undo(self) -> None:
+        # SQLite may have rolled back by itself (an I/O error, a full disk): what this
+        # transaction made is forgotten either way.
+        try:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        finally:
             self._on_rollback()

@@ -101,7 +101,7 @@ def _collapsed_page(
 
 
 def _named(catalog: Catalog, values: list[tuple[int, int]], limit: int | None) -> list[FacetValue]:
-    names = catalog.label_names(value for value, _count in values)
+    names = catalog.label_names([value for value, _count in values])
     named = [(names[value], count) for value, count in values if names.get(value)]
     named.sort(key=lambda item: (-item[1], item[0]))
     return [FacetValue(name, count) for name, count in named[:limit]]

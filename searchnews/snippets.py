@@ -35,8 +35,11 @@ class MatchPlan:
     def needles(self) -> tuple[str, ...]:
         """Strings one of which a plain-ASCII text must contain to hold a match: the words,
         prefixes, first words of phrases, and stems less their last letter (a stem's last
-        letter may differ in its forms: "happi" for "happy")."""
-        stems = (word[:-1] if len(word) > 3 else word for word in self.stems)
+        letter may differ in its forms: "happi" for "happy"); none when a stem is too short
+        to tell its forms by their start."""
+        if any(len(word) <= 3 for word in self.stems):
+            return ()  # a short stem may share no longer start with its forms: "tri", "trying"
+        stems = (word[:-1] for word in self.stems)
         return (*self.terms, *self.prefixes, *(words[0] for words, _ in self.phrases), *stems)
 
     def matches(self, word: str) -> bool:

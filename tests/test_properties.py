@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from searchnews import Article, QueryError, analysis, extract_article, snippets
-from searchnews.query import parse_query
+from searchnews.query import Phrase, Term, parse_query
 
 QUERY_PIECES = st.sampled_from(
     [
@@ -140,3 +140,32 @@ def test_phrases_are_found_alike_from_their_first_word(text, words, slop):
     everywhere = snippets._phrase_spans(analysis.tokens(text), tuple(words), slop)
     candidates = list(snippets._candidate_words(text, plan))
     assert snippets._phrase_spans_from(text, candidates, tuple(words), slop) == everywhere
+
+
+WORD_FORMS = st.sampled_from(
+    ["try", "tried", "trying", "use", "using", "used", "sky", "skies", "die", "dying", "happy",
+     "happiness", "happily", "talk", "talks", "talked", "city", "cities", "peace"]
+)  # fmt: skip
+
+
+@given(
+    st.lists(st.tuples(WORD_FORMS, st.sampled_from([" ", ", ", ". "])), max_size=30),
+    st.lists(WORD_FORMS, min_size=1, max_size=2),
+    st.booleans(),
+)
+@example([("dying", " "), ("skies", ", "), ("using", ". ")], ["die", "sky"], True)
+@example([("trying", " "), ("cities", " ")], ["use", "tried"], False)
+def test_every_form_of_a_searched_word_is_marked(pairs, searched, with_phrase):
+    """A plain word marks every form with its stem, in a text read in full or only where the
+    word might be, with or without a phrase beside it."""
+    text = "".join(word + gap for word, gap in pairs)
+    leaves = [Term(word) for word in searched]
+    if with_phrase:
+        leaves.append(Phrase("peace talks"))
+    plan = snippets.plan_for(leaves, "body")
+    marked = snippets.find_spans(text, plan)
+    words = [(start, end) for token, start, end in analysis.tokens(text) if plan.matches(token)]
+    phrases = snippets._phrase_spans(analysis.tokens(text), ("peace", "talks"), 0)
+    phrases = phrases if with_phrase else []
+    for start, end in words + phrases:  # marked spans are merged where they touch
+        assert any(a <= start and end <= b for a, b in marked), text[start:end]

@@ -70,7 +70,7 @@ def _sync_folder(folder: str) -> None:
         os.close(descriptor)
 
 
-# ---- compiling the query tree ----
+# ---- pages and counts over one searcher ----
 
 
 class _View:
@@ -127,8 +127,8 @@ class _View:
         offset, stretch = 0, max(TIE_STRETCH, 4 * needed)
         for _round in range(TIE_ROUNDS):
             keys = self.by_key(query, stretch, offset)
-            if not keys:
-                return found
+            if not keys:  # fewer ties than the first fetch held: scores did not compare equal
+                return None
             span = Query.range_query(self.schema, KEY, FieldType.Unsigned, keys[0], keys[-1])
             within = Query.boolean_query([(Occur.Must, query), (Occur.Must, unscored(span))])
             hits = self.searcher.search(within, len(keys), count=False).hits
@@ -401,20 +401,29 @@ class TantivyEngine(Engine):
         index = self._open()[0]
         # tantivy renames a new meta.json in on every commit: while it is the same file, the
         # searcher is already the last commit's (reloading costs far more than a stat).
-        try:
-            meta = os.stat(os.path.join(self.folder, "meta.json"))
-            stamp = (meta.st_ino, meta.st_mtime_ns, meta.st_size)
-        except OSError:
-            stamp = None
+        stamp = self._stamp()
         if stamp is not None and stamp == self._meta_stamp:
             return
         try:
             index.reload()
             searcher = index.searcher()
-        except ValueError as exc:  # a commit's files went while they were being opened
-            raise IndexBusyError(f"The index in {self.folder} is changing; try again.") from exc
+        except ValueError as exc:
+            if self._stamp() != stamp:  # a commit's files went while they were being opened
+                raise IndexBusyError(f"The index in {self.folder} is changing; try again.") from exc
+            raise EngineError(
+                f"The search index in {self.folder} cannot be read ({exc}): rebuild it with "
+                "`searchnews index --rebuild`."
+            ) from exc
         self.view = _View(searcher, self.schema)
         self._meta_stamp = stamp
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        """Which meta.json the folder holds (None when it holds none)."""
+        try:
+            meta = os.stat(os.path.join(self.folder, "meta.json"))
+        except OSError:
+            return None
+        return (meta.st_ino, meta.st_mtime_ns, meta.st_size)
 
     def search(self, request: SearchRequest) -> SearchPage:
         """One page of matches as of the last `refresh`."""

@@ -138,6 +138,3 @@ def constant_score(node: Node) -> bool:
     if all(map(_unscored_node, node.should)):
         return True
     return len(node.should) == 1 and constant_score(node.should[0])
-
-
-# ---- pages and counts over one searcher ----

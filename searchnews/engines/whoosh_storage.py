@@ -39,7 +39,6 @@ from .base import (
 
 KEY = "key"
 _OPEN_ATTEMPTS = 5
-_EMPTY = np.zeros(0, dtype=np.int64)
 # What a NUMERIC column holds for a document without a value (Whoosh's default for unsigned
 # 64-bit fields): never a value of ours, so facets and sorts can tell "absent" from 0.
 ABSENT = 2**64 - 1

@@ -323,25 +323,35 @@ def test_a_reader_sees_the_last_commit_after_refresh(engine):
         reader.close()
 
 
-def test_a_commit_vanishing_under_a_refresh_is_a_retryable_error(engine):
+def test_a_refresh_that_cannot_open_the_commit_says_whether_to_retry(engine):
+    """Files going while a reload opens them, because another commit came: try again. Files
+    missing or damaged with no commit since: rebuild."""
     fill(engine, [doc(1, "old")])
     reader = TantivyEngine.open(engine.folder)
 
-    class Vanishing:
-        """An index whose files go while a reload opens them."""
+    class Unreadable:
+        def __init__(self, commit_meanwhile: bool) -> None:
+            self.commit_meanwhile = commit_meanwhile
 
         def reload(self):
+            if self.commit_meanwhile:
+                engine.upsert([doc(3, "newer")])
+                engine.commit()
             raise ValueError("Path does not exist: '.../0f1e.idx'")
 
-    opened, reader.index = reader.index, Vanishing()
+    opened = reader.index
     try:
         engine.upsert([doc(2, "new")])
         engine.commit()
+        reader.index = Unreadable(commit_meanwhile=True)
         with pytest.raises(IndexBusyError, match="changing; try again"):
+            reader.refresh()
+        reader.index = Unreadable(commit_meanwhile=False)
+        with pytest.raises(EngineError, match=r"cannot be read .*0f1e\.idx.*--rebuild"):
             reader.refresh()
         reader.index = opened
         reader.refresh()
-        assert matching(reader, AllNode()) == [1, 2]
+        assert matching(reader, AllNode()) == [1, 2, 3]
     finally:
         reader.index = opened
         reader.close()
