@@ -145,15 +145,20 @@ def index(
     _print_report(report, total, index_dir)
 
 
+def _on_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
 class _ProgressBar:
-    """A progress bar on stderr while there is a terminal to show it on."""
+    """A progress bar on stderr while there is a terminal to show it on, in pages or (when
+    WARC files are read) in bytes, as the indexer counts."""
 
     def __init__(self) -> None:
         self._bar = None
         self._done = 0
 
     def update(self, done: int, total: int) -> None:
-        if self._bar is None and total and sys.stderr.isatty():
+        if self._bar is None and total and _on_terminal():
             self._bar = click.progressbar(length=total, label="Indexing", file=sys.stderr)
             self._bar.__enter__()
         if self._bar is not None:

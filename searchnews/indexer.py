@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".txt")
 COMMIT_EVERY = 1000  # articles per commit, so a long run that stops keeps most of its work
 CHUNK = 16  # pages per task sent to a worker
+CHUNK_ITEMS = 256  # pages and records already dealt with, at most, in one chunk
 IN_FLIGHT = 4  # chunks per worker submitted ahead of the writer
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], None]  # done, total: pages, or bytes with WARC files
 
 
 def is_page_file(name: str) -> bool:
@@ -94,25 +95,57 @@ class _Workers:
             self._pool.shutdown(cancel_futures=True)
 
 
+def _chunks(items: Iterable[PageTask | RecordTask | Outcome]) -> Iterator[list]:
+    """Items in lists of up to CHUNK tasks for the workers. Outcomes known already (records
+    that are not pages, damage) ride along in their place but are not sent; a chunk holds at
+    most CHUNK_ITEMS items, so a long run of skipped records is not gathered in memory."""
+    chunk: list = []
+    tasks = 0
+    for item in items:
+        chunk.append(item)
+        tasks += not isinstance(item, Outcome)
+        if tasks >= CHUNK or len(chunk) >= CHUNK_ITEMS:
+            yield chunk
+            chunk, tasks = [], 0
+    if chunk:
+        yield chunk
+
+
+def _submit(workers: _Workers, chunk: list) -> tuple[list, Future]:
+    tasks = [item for item in chunk if not isinstance(item, Outcome)]
+    if tasks:
+        return chunk, workers.submit(_process_chunk, tasks)
+    future: Future = Future()
+    future.set_result([])
+    return chunk, future
+
+
+def _merged(chunk: list, results: list[Outcome]) -> list[Outcome]:
+    """A chunk's outcomes in its order: the known ones, and the workers' in the tasks' places."""
+    worked = iter(results)
+    return [item if isinstance(item, Outcome) else next(worked) for item in chunk]
+
+
 def _outcomes(
-    tasks: Iterable[PageTask | RecordTask], workers: _Workers, jobs: int
+    items: Iterable[PageTask | RecordTask | Outcome], workers: _Workers, jobs: int
 ) -> Iterator[Outcome]:
-    """Outcomes in task order. At most IN_FLIGHT chunks per worker are submitted ahead: extraction
-    is faster than writing, and results submitted all at once would pile up in memory.
+    """Outcomes in item order. At most IN_FLIGHT chunks per worker are submitted ahead:
+    extraction is faster than writing, and results submitted all at once would pile up in
+    memory.
 
     Pages go to the workers in chunks: with one submission per page, the pool's wake-up pipe
     filled up and blocked the writer in submit() for a good part of the run.
     """
-    remaining = iter(tasks)  # read lazily: WARC records are read as the workers need them
-    chunks = iter(lambda: list(itertools.islice(remaining, CHUNK)), [])
+    chunks = _chunks(items)  # read lazily: WARC records are read as the workers need them
     pending: deque = deque()
     for chunk in itertools.islice(chunks, jobs * IN_FLIGHT):
-        pending.append(workers.submit(_process_chunk, chunk))
+        pending.append(_submit(workers, chunk))
     while pending:
-        done = pending.popleft().result()
-        for chunk in itertools.islice(chunks, 1):
-            pending.append(workers.submit(_process_chunk, chunk))
-        yield from done
+        chunk, future = pending.popleft()
+        results = future.result()
+        for following in itertools.islice(chunks, 1):
+            pending.append(_submit(workers, following))
+        yield from _merged(chunk, results)
 
 
 def update_index(
@@ -164,8 +197,77 @@ class _WarcFile:
 
     state: SourceState  # size and time now; read_to as far as committed
     start: int
-    seen: set[int] = field(default_factory=set)  # offsets of the records read this run
-    known_offsets: set[int] = field(default_factory=set)  # records indexed before this run
+    read_to: int = 0  # where the records taken so far end
+    known_hashes: dict[int, str] = field(default_factory=dict)  # records indexed before
+    # Records indexed before that this run has not met again (when it reads from the start):
+    # bounded by what the catalog holds of the file, however many records are read.
+    unseen: set[int] = field(default_factory=set)
+
+
+class _Meter:
+    """Progress in pages or, when WARC files are read (how many records they hold is not
+    known up front), in bytes: a WARC record counts as its length, a loose page as its size."""
+
+    def __init__(
+        self, progress: Progress | None, pages: list[PageTask], warcs: dict[str, _WarcFile]
+    ) -> None:
+        self.progress = progress
+        self.sizes = [_file_size(task.path) for task in pages] if warcs and progress else None
+        self.pages = len(pages)
+        self.total = (
+            sum(self.sizes) + sum(plan.state.size - plan.start for plan in warcs.values())
+            if self.sizes is not None
+            else len(pages)
+        )
+        self.done = 0
+        self.taken = 0
+
+    def start(self) -> None:
+        if self.progress:
+            self.progress(0, self.total)
+
+    def advance(self, outcome: Outcome, read: int) -> None:
+        """Count an outcome that read `read` bytes of a WARC file."""
+        if not self.progress:
+            return
+        if self.sizes is None:
+            self.done += 1
+        elif self.taken < self.pages:
+            self.done += self.sizes[self.taken]
+        else:
+            self.done += read
+        self.taken += 1
+        self.progress(self.done, self.total)
+
+
+def _file_size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+class _Tally:
+    """A run's report, and the batch being gathered with whether each of its articles replaces
+    one of the same source (so that pages found to be captures are told apart after commit)."""
+
+    def __init__(self, report: IndexReport) -> None:
+        self.report = report
+        self.skipped: Counter[str] = Counter()
+        self.batch = Batch()
+        self.replacing: list[bool] = []  # one per article of the batch
+
+    def commit(self, writer: IndexWriter) -> None:
+        kept = writer.commit(self.batch)
+        for position, replacing in enumerate(self.replacing):
+            if position in kept:
+                self.report.captures += 1
+            elif replacing:
+                self.report.updated += 1
+            else:
+                self.report.added += 1
+        self.batch = Batch()
+        self.replacing = []
 
 
 def _update(
@@ -179,7 +281,7 @@ def _update(
     reextract: bool,
 ) -> IndexReport:
     paths, failures = find_page_files(roots)
-    report = IndexReport(failures=failures)
+    tally = _Tally(IndexReport(failures=failures))
     known = writer.catalog.sources()
     page_tasks: list[PageTask] = []
     warcs: dict[str, _WarcFile] = {}
@@ -188,70 +290,58 @@ def _update(
         if is_warc_file(path):
             plan = _warc_plan(path, state, reextract)
             if plan is None:
-                report.unchanged += 1
+                tally.report.unchanged += 1
             else:
                 warcs[path] = plan
             continue
         if state is not None and not reextract and _stat_matches(path, state):
-            report.unchanged += 1
+            tally.report.unchanged += 1
             continue
         known_hash = state.content_hash if state and not reextract else None
         page_tasks.append(PageTask(path, known_hash, aliases))
-    total = 0 if warcs else len(page_tasks)  # a WARC file's records are counted as read
-    if progress:
-        progress(0, total)
+    meter = _Meter(progress, page_tasks, warcs)
+    meter.start()
     tasks = itertools.chain(page_tasks, _record_tasks(writer.catalog, warcs, aliases, reextract))
-    skipped: Counter[str] = Counter()
-    batch = Batch()
     jobs = jobs or os.cpu_count() or 1
     with _Workers(jobs) as workers:
-        for done, outcome in enumerate(_outcomes(tasks, workers, jobs), start=1):
-            _take(outcome, batch, report, skipped, known, warcs)
-            if len(batch) >= commit_every:
-                _count_captures(report, writer.commit(batch))
-                batch = Batch()
-            if progress:
-                progress(done, total)
+        for outcome in _outcomes(tasks, workers, jobs):
+            meter.advance(outcome, _take(outcome, tally, known, warcs))
+            if len(tally.batch) >= commit_every:
+                _note_progress(tally.batch, warcs)
+                tally.commit(writer)
+    batch = tally.batch
     for path, plan in warcs.items():  # read to the end: the file is indexed whole
         batch.files[path] = replace(plan.state, read_to=plan.state.size)
-        if plan.start == 0:
-            batch.removed_records.extend(
-                (path, offset)
-                for offset in writer.catalog.record_offsets(path)
-                if offset not in plan.seen
-            )
+        batch.removed_records.extend((path, offset) for offset in sorted(plan.unseen))
     if prune:
         batch.removed.extend(_pruned(known, paths, roots))
-        report.removed = len(batch.removed)
-    _count_captures(report, writer.commit(batch))
-    report.skipped = dict(sorted(skipped.items()))
-    return report
+        tally.report.removed = len(batch.removed)
+    tally.commit(writer)
+    tally.report.skipped = dict(sorted(tally.skipped.items()))
+    return tally.report
 
 
-def _count_captures(report: IndexReport, captures: int) -> None:
-    """Pages found to be captures of a URL already indexed were counted as added (or, at an
-    offset known before, updated)."""
-    report.captures += captures
-    from_added = min(report.added, captures)
-    report.added -= from_added
-    report.updated = max(0, report.updated - (captures - from_added))
+def _note_progress(batch: Batch, warcs: dict[str, _WarcFile]) -> None:
+    """Let the batch commit how far each WARC file has been read."""
+    for path, plan in warcs.items():
+        if plan.read_to > (plan.state.read_to or 0):
+            plan.state = replace(plan.state, read_to=plan.read_to)
+            batch.files[path] = plan.state
 
 
 def _take(
-    outcome: Outcome,
-    batch: Batch,
-    report: IndexReport,
-    skipped: Counter,
-    known: dict[str, SourceState],
-    warcs: dict[str, _WarcFile],
-) -> None:
-    """Put one outcome in the batch and count it in the report."""
+    outcome: Outcome, tally: _Tally, known: dict[str, SourceState], warcs: dict[str, _WarcFile]
+) -> int:
+    """Put one outcome in the batch and count it; how many bytes of a WARC file it read."""
     warc = warcs.get(outcome.path) if outcome.offset is not None else None
+    read = 0
     if warc is not None:
-        warc.seen.add(outcome.offset)
-        batch.files[outcome.path] = replace(warc.state, read_to=outcome.end)
+        warc.unseen.discard(outcome.offset)
+        read = outcome.end - max(warc.read_to, warc.start)
+        warc.read_to = outcome.end
+    report, batch = tally.report, tally.batch
     if outcome.skipped:
-        skipped[outcome.skipped] += 1
+        tally.skipped[outcome.skipped] += 1
     elif outcome.error:
         offset = outcome.offset if outcome.offset is not None else -1
         report.failures.append(Failure(outcome.path, outcome.error, outcome.offset))
@@ -267,14 +357,12 @@ def _take(
             NewArticle(outcome.state, outcome.article, outcome.texts, outcome.sketch)
         )
         if warc is not None:
-            updated = outcome.offset in warc.known_offsets
+            replacing = outcome.offset in warc.known_hashes
         else:
             previous = known.get(outcome.path)
-            updated = previous is not None and previous.status == "indexed"
-        if updated:
-            report.updated += 1
-        else:
-            report.added += 1
+            replacing = previous is not None and previous.status == "indexed"
+        tally.replacing.append(replacing)
+    return read
 
 
 def _warc_plan(path: str, state: SourceState | None, reextract: bool) -> _WarcFile | None:
@@ -299,11 +387,12 @@ def _warc_plan(path: str, state: SourceState | None, reextract: bool) -> _WarcFi
 
 def _record_tasks(
     catalog: Catalog, warcs: dict[str, _WarcFile], aliases: str | None, reextract: bool
-) -> Iterator[RecordTask]:
+) -> Iterator[RecordTask | Outcome]:
     for path, plan in warcs.items():
-        hashes = {} if reextract else catalog.record_hashes(path)
-        plan.known_offsets = set(hashes)
-        yield from record_tasks(path, plan.start, hashes, aliases)
+        plan.known_hashes = {} if reextract else catalog.record_hashes(path)
+        if plan.start == 0:  # records not met again are gone from the file
+            plan.unseen = set(catalog.record_offsets(path))
+        yield from record_tasks(path, plan.start, plan.known_hashes, aliases)
 
 
 def _stat_matches(path: str, state: SourceState) -> bool:

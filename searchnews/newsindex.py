@@ -103,6 +103,8 @@ class NewsIndex:
         the index to that engine) while searches go on, and `reextract` reads every page again;
         `prune` removes articles whose files are gone; `wait` is how long to wait for another
         process that is writing; changes become visible every `commit_every` articles.
+        `progress(done, total)` is called as the work goes: in pages, or in bytes when WARC
+        files are among the input (a loose page then counts as its size).
         """
         from .indexer import update_index  # extraction is loaded only by what indexes
 

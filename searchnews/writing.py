@@ -85,7 +85,6 @@ class _Changes:
     deleted: list[int] = field(default_factory=list)
     stories: set[int] = field(default_factory=set)  # stories whose members change
     held: dict[int, int | None] = field(default_factory=dict)  # engine's copy group per key
-    captures: int = 0  # pages kept as captures or earlier versions of an indexed URL
 
 
 class IndexWriter:
@@ -154,16 +153,17 @@ class IndexWriter:
 
     # ---- batches ----
 
-    def commit(self, batch: Batch) -> int:
+    def commit(self, batch: Batch) -> set[int]:
         """Commit a batch: catalog (with the keys pending), engine, then clear pending.
 
         A changed article is stored under a new key and its old version retired, so that the
         engine's previous commit and the catalog keep agreeing until the engine commits.
-        Returns how many of the batch's pages became captures or earlier versions of a URL
-        already indexed, rather than articles of their own (see `captures`).
+        Returns the positions in `batch.articles` of the pages that became captures or earlier
+        versions of a URL already indexed, rather than articles of their own (see `captures`).
         """
+        kept: set[int] = set()
         if not batch:
-            return 0
+            return kept
         catalog = self.catalog
         changes = _Changes()
         with catalog.transaction():
@@ -176,12 +176,13 @@ class IndexWriter:
                 catalog.record_source(state)
             for state in batch.touched:
                 catalog.record_source(state)
-            for item in batch.articles:
+            for position, item in enumerate(batch.articles):
                 old = catalog.key_for_source(item.state.path, item.state.offset)
                 if old is not None:
                     self._let_go(old, item.state.path, item.state.offset, changes, uncovered)
                 source = self._record_capture(item, changes)
                 if source is None:
+                    kept.add(position)
                     continue
                 key = catalog.next_key()
                 group = self.duplicates.key_for(key, item.sketch)
@@ -216,7 +217,7 @@ class IndexWriter:
             catalog.clear_pending()
             catalog.drop_retired(generation)  # this batch's stay for readers of the last commit
             catalog.bump_generation()
-        return changes.captures
+        return kept
 
     def _record_capture(self, item: NewArticle, changes: _Changes) -> int | None:
         """Record an article's source; its id, or None when the page is the same text as the
@@ -225,16 +226,15 @@ class IndexWriter:
         state = item.state
         if not (state.is_record and state.url):
             return catalog.record_source(state)
-        state = replace(state, text_digest=captures.text_digest(item.article))
+        if state.text_digest is None:
+            state = replace(state, text_digest=captures.text_digest(item.article))
         current = captures.current_capture(catalog, state.url)
         source = catalog.record_source(state)
         if current is not None and current.digest == state.text_digest:
             captures.forget_version(catalog, source)
-            changes.captures += 1
             return None
         if current is not None and captures.is_earlier(state, current):
             captures.keep_version(catalog, source, _article_id(state), state, item.article)
-            changes.captures += 1
             return None
         captures.forget_version(catalog, source)
         if current is not None:

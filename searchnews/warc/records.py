@@ -72,11 +72,13 @@ def _every_payload(_status: int | None, _content_type: str | None) -> bool:
 
 
 def read_warc(
-    path: str, start: int = 0, wanted: PayloadWanted = _every_payload
+    path: str, start: int = 0, wanted: PayloadWanted | None = _every_payload
 ) -> Iterator[WarcRecord | WarcDamage]:
     """Every record of the WARC file at `path` from offset `start`, and every damaged
-    stretch, in file order. The payload of a response is read when `wanted(status,
-    content_type)` says so. Memory stays flat: one record's payload at a time."""
+    stretch, in file order. The HTTP headers and payload of a response are read when
+    `wanted(status, content_type)` says so; with `wanted` None only the WARC headers are
+    (a response then has no status, type or payload). Memory stays flat: one record's payload
+    at a time."""
     size = os.path.getsize(path)
     gz = is_gzip(path)
     with open(path, "rb") as file:
@@ -86,7 +88,7 @@ def read_warc(
 
 
 def _read_from(
-    file: BinaryIO, path: str, position: int, size: int, gz: bool, wanted: PayloadWanted
+    file: BinaryIO, path: str, position: int, size: int, gz: bool, wanted: PayloadWanted | None
 ) -> Iterator[WarcRecord | WarcDamage]:
     """Records from `position` until the end or the first damage; the offset to go on from."""
     file.seek(position)
@@ -142,7 +144,7 @@ def _problem(record) -> str | None:
     return None
 
 
-def _record(record, path: str, wanted: PayloadWanted) -> WarcRecord:
+def _record(record, path: str, wanted: PayloadWanted | None) -> WarcRecord:
     headers = record.headers
     kind = str(record.record_type)  # "response", "revisit", ...
     found = WarcRecord(
@@ -154,7 +156,7 @@ def _record(record, path: str, wanted: PayloadWanted) -> WarcRecord:
         url=_target_url(headers.get("WARC-Target-URI")),
         captured=record.record_date,
     )
-    if kind != "response":
+    if kind != "response" or wanted is None:
         return found
     record.parse_http(auto_decode="all")
     http = record.http_headers
@@ -235,11 +237,24 @@ def _starts_record(file: BinaryIO, offset: int, gz: bool) -> bool:
         return False
 
 
-def read_record_at(path: str, offset: int) -> WarcRecord:
-    """The record at `offset` of a WARC file, read by seeking there (for showing an article's
-    original payload). Raises OSError when no intact record starts there."""
-    found = next(read_warc(path, offset), None)
-    if not isinstance(found, WarcRecord) or found.offset != offset:
-        reason = found.reason if isinstance(found, WarcDamage) else "no record starts there"
-        raise OSError(f"the record at offset {offset} cannot be read: {reason}")
+def read_record_at(
+    path: str, offset: int, length: int | None = None, wanted: PayloadWanted = _every_payload
+) -> WarcRecord:
+    """The record at `offset` of a WARC file, read by seeking there, with its payload when
+    `wanted` says so (see `read_warc`); `length` is the record's length when known (else it
+    is left 0). Only this record is read. Raises OSError when no intact record starts there."""
+    with open(path, "rb") as file:
+        file.seek(offset)
+        try:
+            record = next(iter(ArchiveIterator(file, parse_http=False)), None)
+            problem = "no record starts there" if record is None else _problem(record)
+            if record is not None and record.stream_pos != offset:
+                problem = "no record starts there"
+            if problem is None:
+                found = _record(record, path, wanted)
+        except OSError as error:
+            problem = _reason(error)
+    if problem is not None:
+        raise OSError(f"the record at offset {offset} cannot be read: {problem}")
+    found.length = length or 0
     return found

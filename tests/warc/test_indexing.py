@@ -84,14 +84,24 @@ def test_damaged_records_are_reported_with_their_offset_and_the_rest_indexes(tmp
         }
 
 
-def test_a_charset_named_only_by_the_http_header_is_used(tmp_path):
-    body = news_html("Погода в Москве", "Сегодня в Москве ожидается снег и сильный ветер. " * 6,
-                     charset=None).encode("windows-1251")  # fmt: skip
-    cyrillic = Response("https://ru.example/1", body, content_type="text/html; charset=cp1251")
-    write_warc(tmp_path / "c" / "ru.warc.gz", [cyrillic])
+@pytest.mark.parametrize(
+    "headline, body, word, charset",
+    [
+        ("Погода в Москве", "Сегодня в Москве ожидается снег и сильный ветер. ", "снег", "cp1251"),
+        ("東京の天気", "今日 東京 は 大雨 警報 が 出ました。 ", "警報", "shift_jis"),
+    ],
+)
+def test_a_charset_named_only_by_the_http_header_is_used(tmp_path, headline, body, word, charset):
+    page = news_html(headline, body * 6, charset=None).encode(charset)
+    response = Response(
+        "https://news.example/1", page, content_type=f"text/html; charset={charset}"
+    )
+    write_warc(tmp_path / "c" / "page.warc.gz", [response])
     index([tmp_path / "c"], tmp_path / "ix")
     with NewsIndex(str(tmp_path / "ix")) as news:
-        assert news.search("снег").hits[0].headline == "Погода в Москве"
+        hit = news.search(word).hits[0]
+        assert hit.headline == headline
+        assert body.strip() in news.article(hit.id).body
 
 
 def test_an_unchanged_warc_file_is_skipped_and_a_changed_one_read_again(tmp_path):
