@@ -366,10 +366,6 @@ class Catalog:
             found.setdefault(group, []).append((key, copy))
         return found
 
-    def copies(self, group: int, limit: int) -> list[tuple[int, Copy]]:
-        """(key, copy) of the articles of a story, first indexed first (without their texts)."""
-        return self.copies_of([group], limit).get(group, [])
-
     def source_of(self, doc_id: str) -> SourceState | None:
         """The source (a file, or a record of a WARC file) an indexed article was read from."""
         row = self.db.execute(

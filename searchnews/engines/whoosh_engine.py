@@ -49,7 +49,7 @@ from .base import (
     SearchRequest,
 )
 from .whoosh_query import compile_node, text_field
-from .whoosh_segment import PostingsCache, Result, Segment
+from .whoosh_segment import EMPTY_IDS, PostingsCache, Result, Segment
 from .whoosh_storage import (
     ABSENT,
     KEY,
@@ -66,7 +66,6 @@ from .whoosh_storage import (
 
 safe_pickle.install()
 
-_EMPTY = np.zeros(0, dtype=np.int64)
 _RECENT = 16  # match sets kept per commit
 _IDLE = 4  # searchers kept open per commit between searches
 
@@ -192,7 +191,7 @@ class _View:
 
     def _evaluate(self, node: Node, scored: bool) -> Result:
         parts = [(leaf, leaf.evaluate(node, scored)) for leaf in self.leaves]
-        ids = np.concatenate([found + leaf.offset for leaf, (found, _) in parts] or [_EMPTY])
+        ids = np.concatenate([found + leaf.offset for leaf, (found, _) in parts] or [EMPTY_IDS])
         scores = np.concatenate([s for _, (_, s) in parts] or [np.zeros(0)]) if scored else None
         return ids, scores
 
@@ -214,7 +213,7 @@ class _View:
                 lists = [leaf.value_lists(values_field(name)) for leaf in self.leaves]
                 owners = np.concatenate(
                     [docs + leaf.offset for leaf, (docs, _) in zip(self.leaves, lists, strict=True)]
-                    or [_EMPTY]
+                    or [EMPTY_IDS]
                 )
                 values = np.concatenate([v for _, v in lists] or [np.zeros(0, np.uint64)])
             else:

@@ -35,7 +35,7 @@ from .whoosh_storage import (
     values_field,
 )
 
-_EMPTY = np.zeros(0, dtype=np.int64)
+EMPTY_IDS = np.zeros(0, dtype=np.int64)  # no documents
 
 
 # ---- evaluation: per segment, numpy over what Whoosh's readers and matchers return ----
@@ -45,7 +45,7 @@ Result = tuple[np.ndarray, np.ndarray | None]
 
 
 def _empty(scored: bool) -> Result:
-    return _EMPTY, (np.zeros(0) if scored else None)
+    return EMPTY_IDS, (np.zeros(0) if scored else None)
 
 
 def _union(parts: list[Result], scored: bool) -> Result:
