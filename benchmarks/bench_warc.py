@@ -273,10 +273,13 @@ def run_index(source: Path, index_dir: Path, engine: str) -> dict:
 
 
 def indexing(folder: Path, warc: Path, pages: int, engine: str, repeat: int) -> dict:
-    """Both ways of storing the pages indexed `repeat` times, taking turns; the medians."""
+    """Both ways of storing the pages indexed `repeat` times, taking turns (each goes first
+    every other time, so that neither always runs on a machine the other has warmed); the
+    medians."""
     runs: dict[str, list[dict]] = {"loose files": [], "one .warc.gz": []}
-    for _ in range(repeat):
-        for name, source in (("loose files", folder), ("one .warc.gz", warc)):
+    ways = [("loose files", folder), ("one .warc.gz", warc)]
+    for turn in range(repeat):
+        for name, source in ways if turn % 2 == 0 else ways[::-1]:
             index_dir = CACHE / f"warc-bench-index-{name.split()[0]}"
             runs[name].append(run_index(source, index_dir, engine))
     out = {}

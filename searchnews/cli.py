@@ -156,9 +156,10 @@ class _ProgressBar:
     def __init__(self) -> None:
         self._bar = None
         self._done = 0
+        self._shown = _on_terminal()  # asked once: the bar is updated for every record
 
     def update(self, done: int, total: int) -> None:
-        if self._bar is None and total and _on_terminal():
+        if self._bar is None and total and self._shown:
             self._bar = click.progressbar(length=total, label="Indexing", file=sys.stderr)
             self._bar.__enter__()
         if self._bar is not None:

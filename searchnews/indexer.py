@@ -15,7 +15,15 @@ from .indexfolder import IndexFolder, is_old_index, remove_old_index
 from .locking import WriterLock
 from .models import Failure, IndexReport
 from .pagework import Outcome, PageTask, process_page
-from .warc.tasks import RecordTask, is_warc_file, process_record, record_tasks
+from .warc.tasks import (
+    RangeChain,
+    RangeEnd,
+    RangeResult,
+    RangeTask,
+    file_ranges,
+    is_warc_file,
+    read_range,
+)
 from .writing import Batch, IndexWriter, NewArticle
 
 log = logging.getLogger(__name__)
@@ -23,7 +31,6 @@ log = logging.getLogger(__name__)
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".txt")
 COMMIT_EVERY = 1000  # articles per commit, so a long run that stops keeps most of its work
 CHUNK = 16  # pages per task sent to a worker
-CHUNK_ITEMS = 256  # pages and records already dealt with, at most, in one chunk
 IN_FLIGHT = 4  # chunks per worker submitted ahead of the writer
 
 Progress = Callable[[int, int], None]  # done, total: pages, or bytes with WARC files
@@ -64,10 +71,9 @@ def find_page_files(roots: Iterable[str]) -> tuple[list[str], list[Failure]]:
     return sorted(found), failures
 
 
-def _process_chunk(tasks: list[PageTask | RecordTask]) -> list[Outcome]:
+def _process_chunk(tasks: list[PageTask | RangeTask]) -> list[Outcome | RangeResult]:
     return [
-        process_record(task) if isinstance(task, RecordTask) else process_page(task)
-        for task in tasks
+        read_range(task) if isinstance(task, RangeTask) else process_page(task) for task in tasks
     ]
 
 
@@ -95,57 +101,47 @@ class _Workers:
             self._pool.shutdown(cancel_futures=True)
 
 
-def _chunks(items: Iterable[PageTask | RecordTask | Outcome]) -> Iterator[list]:
-    """Items in lists of up to CHUNK tasks for the workers. Outcomes known already (records
-    that are not pages, damage) ride along in their place but are not sent; a chunk holds at
-    most CHUNK_ITEMS items, so a long run of skipped records is not gathered in memory."""
+def _chunks(tasks: Iterable[PageTask | RangeTask]) -> Iterator[list]:
+    """Tasks in lists for the workers: up to CHUNK pages, or one range of a WARC file."""
     chunk: list = []
-    tasks = 0
-    for item in items:
-        chunk.append(item)
-        tasks += not isinstance(item, Outcome)
-        if tasks >= CHUNK or len(chunk) >= CHUNK_ITEMS:
+    for task in tasks:
+        if isinstance(task, RangeTask):
+            if chunk:
+                yield chunk
+                chunk = []
+            yield [task]
+            continue
+        chunk.append(task)
+        if len(chunk) >= CHUNK:
             yield chunk
-            chunk, tasks = [], 0
+            chunk = []
     if chunk:
         yield chunk
 
 
-def _submit(workers: _Workers, chunk: list) -> tuple[list, Future]:
-    tasks = [item for item in chunk if not isinstance(item, Outcome)]
-    if tasks:
-        return chunk, workers.submit(_process_chunk, tasks)
-    future: Future = Future()
-    future.set_result([])
-    return chunk, future
-
-
-def _merged(chunk: list, results: list[Outcome]) -> list[Outcome]:
-    """A chunk's outcomes in its order: the known ones, and the workers' in the tasks' places."""
-    worked = iter(results)
-    return [item if isinstance(item, Outcome) else next(worked) for item in chunk]
-
-
 def _outcomes(
-    items: Iterable[PageTask | RecordTask | Outcome], workers: _Workers, jobs: int
-) -> Iterator[Outcome]:
-    """Outcomes in item order. At most IN_FLIGHT chunks per worker are submitted ahead:
-    extraction is faster than writing, and results submitted all at once would pile up in
-    memory.
+    tasks: Iterable[PageTask | RangeTask], workers: _Workers, jobs: int, chain: RangeChain
+) -> Iterator[Outcome | RangeEnd]:
+    """Outcomes in task order, each WARC range's followed by its end. At most IN_FLIGHT
+    chunks per worker are submitted ahead: extraction is faster than writing, and results
+    submitted all at once would pile up in memory.
 
     Pages go to the workers in chunks: with one submission per page, the pool's wake-up pipe
     filled up and blocked the writer in submit() for a good part of the run.
     """
-    chunks = _chunks(items)  # read lazily: WARC records are read as the workers need them
-    pending: deque = deque()
+    chunks = _chunks(tasks)  # read lazily: a WARC file's ranges are made as the workers need them
+    pending: deque[Future] = deque()
     for chunk in itertools.islice(chunks, jobs * IN_FLIGHT):
-        pending.append(_submit(workers, chunk))
+        pending.append(workers.submit(_process_chunk, chunk))
     while pending:
-        chunk, future = pending.popleft()
-        results = future.result()
+        results = pending.popleft().result()
         for following in itertools.islice(chunks, 1):
-            pending.append(_submit(workers, following))
-        yield from _merged(chunk, results)
+            pending.append(workers.submit(_process_chunk, following))
+        for result in results:
+            if isinstance(result, RangeResult):
+                yield from chain.outcomes(result)
+            else:
+                yield result
 
 
 def update_index(
@@ -226,8 +222,8 @@ class _Meter:
         if self.progress:
             self.progress(0, self.total)
 
-    def advance(self, outcome: Outcome, read: int) -> None:
-        """Count an outcome that read `read` bytes of a WARC file."""
+    def advance(self, read: int) -> None:
+        """Count an outcome (or a WARC range's end) that read `read` bytes of a WARC file."""
         if not self.progress:
             return
         if self.sizes is None:
@@ -301,11 +297,12 @@ def _update(
         page_tasks.append(PageTask(path, known_hash, aliases))
     meter = _Meter(progress, page_tasks, warcs)
     meter.start()
-    tasks = itertools.chain(page_tasks, _record_tasks(writer.catalog, warcs, aliases, reextract))
+    tasks = itertools.chain(page_tasks, _range_tasks(writer.catalog, warcs, aliases, reextract))
+    chain = RangeChain({path: plan.start for path, plan in warcs.items()})
     jobs = jobs or os.cpu_count() or 1
     with _Workers(jobs) as workers:
-        for outcome in _outcomes(tasks, workers, jobs):
-            meter.advance(outcome, _take(outcome, tally, known, warcs))
+        for outcome in _outcomes(tasks, workers, jobs, chain):
+            meter.advance(_take(outcome, tally, known, warcs))
             if len(tally.batch) >= commit_every:
                 _note_progress(tally.batch, warcs)
                 tally.commit(writer)
@@ -330,9 +327,18 @@ def _note_progress(batch: Batch, warcs: dict[str, _WarcFile]) -> None:
 
 
 def _take(
-    outcome: Outcome, tally: _Tally, known: dict[str, SourceState], warcs: dict[str, _WarcFile]
+    outcome: Outcome | RangeEnd,
+    tally: _Tally,
+    known: dict[str, SourceState],
+    warcs: dict[str, _WarcFile],
 ) -> int:
     """Put one outcome in the batch and count it; how many bytes of a WARC file it read."""
+    if isinstance(outcome, RangeEnd):
+        tally.skipped.update(outcome.skipped)
+        warc = warcs[outcome.path]
+        read = max(outcome.after - max(warc.read_to, warc.start), 0)
+        warc.read_to = max(warc.read_to, outcome.after)
+        return read
     warc = warcs.get(outcome.path) if outcome.offset is not None else None
     read = 0
     if warc is not None:
@@ -340,9 +346,7 @@ def _take(
         read = outcome.end - max(warc.read_to, warc.start)
         warc.read_to = outcome.end
     report, batch = tally.report, tally.batch
-    if outcome.skipped:
-        tally.skipped[outcome.skipped] += 1
-    elif outcome.error:
+    if outcome.error:
         offset = outcome.offset if outcome.offset is not None else -1
         report.failures.append(Failure(outcome.path, outcome.error, outcome.offset))
         length = outcome.end - offset if outcome.end is not None else None
@@ -385,14 +389,14 @@ def _warc_plan(path: str, state: SourceState | None, reextract: bool) -> _WarcFi
     return _WarcFile(replace(now, read_to=start), start)
 
 
-def _record_tasks(
+def _range_tasks(
     catalog: Catalog, warcs: dict[str, _WarcFile], aliases: str | None, reextract: bool
-) -> Iterator[RecordTask | Outcome]:
+) -> Iterator[RangeTask]:
     for path, plan in warcs.items():
         plan.known_hashes = {} if reextract else catalog.record_hashes(path)
         if plan.start == 0:  # records not met again are gone from the file
             plan.unseen = set(catalog.record_offsets(path))
-        yield from record_tasks(path, plan.start, plan.known_hashes, aliases)
+        yield from file_ranges(path, plan.start, plan.state.size, plan.known_hashes, aliases)
 
 
 def _stat_matches(path: str, state: SourceState) -> bool:

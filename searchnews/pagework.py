@@ -34,7 +34,7 @@ class PageTask:
 
 @dataclass
 class Outcome:
-    """What became of one source: an article, unchanged, skipped (not a page) or failed.
+    """What became of one source: an article, unchanged or failed.
 
     `end` is, for a WARC record, where the record ends in its file: once the outcome is
     committed, the file has been read that far.
@@ -47,7 +47,6 @@ class Outcome:
     sketch: tuple[int, ...] = ()
     unchanged: bool = False
     error: str | None = None
-    skipped: str | None = None
     offset: int | None = None
     end: int | None = None
 

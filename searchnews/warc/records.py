@@ -87,6 +87,14 @@ def read_warc(
             position = yield from _read_from(file, path, position, size, gz, wanted)
 
 
+def first_record(path: str, start: int) -> int:
+    """The offset of the first intact-looking record at or after `start`, or the file's size
+    when there is none: where to start reading a file part way, at no known record."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as file:
+        return _next_record(file, start, size, is_gzip(path))
+
+
 def _read_from(
     file: BinaryIO, path: str, position: int, size: int, gz: bool, wanted: PayloadWanted | None
 ) -> Iterator[WarcRecord | WarcDamage]:

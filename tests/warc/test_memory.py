@@ -7,7 +7,7 @@ import resource
 
 from warcmaker import Response, news_html, write_warc
 
-from searchnews.warc.tasks import record_tasks
+from searchnews.warc.tasks import RangeChain, file_ranges, read_range
 
 MIB = 1024 * 1024
 
@@ -36,8 +36,10 @@ def test_rss_stays_flat_over_a_warc_of_mostly_skipped_records(tmp_path):
     write_warc(path, items)
     size = os.path.getsize(path)
     samples = {}
-    for task in record_tasks(str(path), 0, {}, None):
-        fraction = task.end / size
+    chain = RangeChain({str(path): 0})
+    for task in file_ranges(str(path), 0, size, {}, None):
+        *_outcomes, end = chain.outcomes(read_range(task))
+        fraction = end.after / size
         for mark in (0.1, 1.0):
             if mark not in samples and fraction >= mark:
                 samples[mark] = _rss()
