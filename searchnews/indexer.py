@@ -211,7 +211,7 @@ class _Meter:
         self.sizes = [_file_size(task.path) for task in pages] if warcs and progress else None
         self.pages = len(pages)
         self.total = (
-            sum(self.sizes) + sum(plan.state.size - plan.start for plan in warcs.values())
+            sum(self.sizes) + sum((plan.state.size or 0) - plan.start for plan in warcs.values())
             if self.sizes is not None
             else len(pages)
         )

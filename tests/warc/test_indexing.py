@@ -272,3 +272,23 @@ def test_the_web_page_serves_a_record_payload_as_text_in_its_charset(tmp_path):
     assert source.mimetype_params["charset"] == "cp1251"
     assert source.data.decode("cp1251") == body
     assert client.get(f"/api/articles/{doc_id}").get_json()["source"]["offset"] == 0
+
+
+def test_a_warc_file_gone_before_it_is_read_is_a_failure_and_the_rest_indexes(
+    tmp_path, monkeypatch
+):
+    write_warc(tmp_path / "crawl" / "a.warc.gz", [story(n) for n in range(3)])
+    gone = str(tmp_path / "crawl" / "gone.warc.gz")
+    from searchnews import indexer
+
+    find = indexer.find_page_files
+
+    def with_a_vanished_file(roots):
+        paths, failures = find(roots)
+        return [*paths, gone], failures
+
+    monkeypatch.setattr(indexer, "find_page_files", with_a_vanished_file)
+    report = index([tmp_path / "crawl"], tmp_path / "ix", progress=lambda done, total: None)
+    assert report.added == 3
+    assert [(f.path, f.offset) for f in report.failures] == [(gone, 0)]
+    assert "cannot read the file" in report.failures[0].reason
