@@ -175,12 +175,20 @@ class Segment:
         )
 
     def lengths(self, field: str, ids: np.ndarray) -> np.ndarray:
-        """BM25's field lengths, read as Whoosh's scorer reads them (default 1)."""
+        """BM25's field lengths, read as Whoosh's scorer reads them (default 1).
+
+        Whoosh reads them one document at a time, so a field's lengths are read document by
+        document until as many have been read as the segment holds a quarter of, and then
+        all at once and kept: searches on a field pay at most a few times what reading all
+        its lengths once costs, and then nothing."""
         length = self.reader.doc_field_length
         column = self.cache.get((self.segment_id, "lengths", field))
-        if column is None and len(ids) * 16 >= self.size:
-            every = (length(docnum, field, 1) for docnum in range(self.size))
-            column = self.cached("lengths", field, lambda: np.fromiter(every, np.float64))
+        if column is None:
+            read_key = (self.segment_id, "lengths read", field)
+            read = self.cache[read_key] = self.cache.get(read_key, 0) + len(ids)
+            if read * 4 >= self.size:
+                every = (length(docnum, field, 1) for docnum in range(self.size))
+                column = self.cached("lengths", field, lambda: np.fromiter(every, np.float64))
         if column is not None:
             return column[ids]
         return np.fromiter((length(docnum, field, 1) for docnum in ids.tolist()), np.float64)
