@@ -53,6 +53,16 @@ def _union(parts: list[Result], scored: bool) -> Result:
     parts = [part for part in parts if len(part[0])]
     if len(parts) <= 1:
         return parts[0] if parts else _empty(scored)
+    span = max(int(ids[-1]) for ids, _ in parts) + 1
+    if sum(len(ids) for ids, _ in parts) * 8 >= span:  # dense: marking beats sorting
+        present = np.zeros(span, dtype=bool)
+        sums = np.zeros(span) if scored else None
+        for ids, scores in parts:  # a part's ids are unique, so += adds each once
+            present[ids] = True
+            if sums is not None:
+                sums[ids] += scores
+        unique = np.flatnonzero(present)
+        return unique, (sums[unique] if sums is not None else None)
     unique, where = np.unique(np.concatenate([ids for ids, _ in parts]), return_inverse=True)
     if not scored:
         return unique, None
