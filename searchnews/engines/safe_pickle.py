@@ -54,6 +54,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("whoosh.fields", "NUMERIC"),
         ("whoosh.fields", "COLUMN"),
         ("whoosh.formats", "Positions"),
+        ("whoosh.formats", "Frequency"),
         ("whoosh.formats", "Existence"),
         ("whoosh.analysis.tokenizers", "RegexTokenizer"),
         ("whoosh.analysis.tokenizers", "IDTokenizer"),

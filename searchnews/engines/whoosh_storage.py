@@ -33,6 +33,7 @@ from ..errors import EngineError, IndexBusyError, SearchnewsError
 from .base import (
     MULTI_NUMBER_FIELDS,
     SINGLE_NUMBER_FIELDS,
+    STEMMED_FIELDS,
     TEXT_FIELDS,
     EngineDocument,
 )
@@ -145,7 +146,9 @@ def build_schema() -> Schema:
     schema = Schema()
     schema.add(KEY, _number(stored=True, unique=True, sortable=True))
     for name in TEXT_FIELDS:
-        schema.add(name, TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=True, stored=False))
+        # Stemmed forms are only ever searched word by word, so they keep no positions.
+        positions = name not in STEMMED_FIELDS
+        schema.add(name, TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=positions, stored=False))
     for name in SINGLE_NUMBER_FIELDS:
         schema.add(number_field(name), _number(sortable=True))
     for name in MULTI_NUMBER_FIELDS:
