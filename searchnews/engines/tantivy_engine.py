@@ -24,6 +24,7 @@ from ..errors import EngineError, IndexBusyError, IndexLockedError
 from .base import (
     NUMBER_FIELDS,
     SORTS,
+    STEMMED_FIELDS,
     TEXT_FIELDS,
     Engine,
     EngineDocument,
@@ -51,12 +52,14 @@ Hits = list[tuple[int, float]]
 Counts = list[tuple[int, int]]
 
 
-def build_schema() -> tantivy.Schema:
-    """The schema of every searchnews tantivy index."""
+def build_schema(stem_positions: bool = False) -> tantivy.Schema:
+    """The schema of a searchnews tantivy index. Stemmed forms are only ever searched word by
+    word, so they keep no positions; indexes made before kept them (`stem_positions`)."""
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field(KEY, stored=True, indexed=True, fast=True)
     for field in TEXT_FIELDS:
-        builder.add_text_field(field, tokenizer_name=TOKENIZER, index_option="position")
+        option = "position" if stem_positions or field not in STEMMED_FIELDS else "freq"
+        builder.add_text_field(field, tokenizer_name=TOKENIZER, index_option=option)
     for field in NUMBER_FIELDS:
         builder.add_unsigned_field(number_field(field), indexed=True, fast=True)
     return builder.build()
@@ -316,7 +319,10 @@ class TantivyEngine(Engine):
         try:
             if not tantivy.Index.is_compatible(folder):
                 problem = "was written by an incompatible version of tantivy"
-            elif (index := tantivy.Index.open(folder)).schema != build_schema():
+            elif (index := tantivy.Index.open(folder)).schema not in (
+                build_schema(),
+                build_schema(stem_positions=True),
+            ):
                 problem = "has other fields than this version of searchnews expects"
         except ValueError as exc:
             problem = f"cannot be read ({exc})"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import tantivy
 
+from searchnews.analysis import stemmed_text
 from searchnews.engines import engine_class, tantivy_engine
 from searchnews.engines.base import (
     AllNode,
@@ -470,3 +471,29 @@ def test_open_refuses_folders_without_an_index(tmp_path, engine):
     engine.close()
     with pytest.raises(EngineError):
         engine.count()
+
+
+def test_an_index_whose_stemmed_forms_keep_positions_still_opens_and_searches(
+    tmp_path, monkeypatch
+):
+    folder = str(tmp_path / "index")
+    older = tantivy_engine.build_schema(stem_positions=True)
+    monkeypatch.setattr(tantivy_engine, "build_schema", lambda **_options: older)
+    fill(
+        TantivyEngine.create(folder), [doc(1, "ferries were cancelled"), doc(2, "a ferry")]
+    ).close()
+    monkeypatch.undo()
+    reopened = TantivyEngine.open(folder)
+    try:
+        assert reopened.index.schema != tantivy_engine.build_schema()
+        stem = TermNode("body_stem", stemmed_text("ferries"))
+        assert matching(reopened, stem) == [1, 2]
+        assert matching(reopened, PhraseNode("body", ("were", "cancelled"))) == [1]
+    finally:
+        reopened.close()
+
+
+def test_stemmed_forms_keep_no_positions(engine):
+    fill(engine, [doc(1, "ferries were cancelled")])
+    assert engine.index.schema == tantivy_engine.build_schema()
+    assert tantivy_engine.build_schema() != tantivy_engine.build_schema(stem_positions=True)
