@@ -21,6 +21,7 @@ from .engines.base import (
 )
 from .engines.base import SearchRequest as EngineRequest
 from .engines.plan import Planner, date_node, with_filters
+from .errors import QueryError
 from .models import Copy, FacetValue, Hit, SearchResults
 from .query import DateRange, Query, positive_leaves
 from .snippets import MatchPlan, find_spans, make_snippets, mark, plan_for
@@ -235,7 +236,11 @@ def respell(engine: Engine, word: str) -> str | None:
     if any(engine.doc_frequency(field, word) for field in MAIN_FIELDS):
         return None
     best: tuple[int, int, str] | None = None
-    for term, frequency in engine.terms("body", word[0], MAX_CANDIDATES):
+    try:
+        candidates = engine.terms("body", word[0], MAX_CANDIDATES)
+    except QueryError:  # an engine that cannot list its words makes no suggestion
+        return None
+    for term, frequency in candidates:
         if not term.isalpha():
             continue
         distance = _distance(word, term, 2)
