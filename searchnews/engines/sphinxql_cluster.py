@@ -5,7 +5,8 @@ starts them on 127.0.0.1 and waits until each answers. Each shard serves one rea
 (`SHARD_INDEX`) over SphinxQL for writes and over Sphinx's own protocol for the coordinator,
 whose `type = distributed` index (`DIST_INDEX`) fans every read out to the shards. The
 coordinator also holds `SHARDS_INDEX`, one row per shard with the SphinxQL address writes go
-to: that is how an engine finds the shards from the coordinator's address alone.
+to: that is how an engine finds the shards from the coordinator's address alone, and
+`COMMITS_INDEX`, one row per searchnews index with the last commit every shard has applied.
 
 The same layout on several machines (with Manticore) is described in docs/scale-out.md.
 """
@@ -27,11 +28,13 @@ from ..errors import SearchnewsError
 SHARD_INDEX = "searchnews_shard"
 DIST_INDEX = "searchnews"
 SHARDS_INDEX = "searchnews_shards"
+COMMITS_INDEX = "searchnews_commits"
 # A field every document holds the token "1" in, so that a query of only exclusions has a
 # positive part (Sphinx refuses a query that is a bare NOT).
 EVERY_FIELD = "every"
 # Attributes: `ns` tells apart the searchnews indexes one cluster holds, `has` has bit i set
-# when the article has a value of SINGLE_NUMBER_FIELDS[i] (Sphinx stores 0 for "none").
+# when the article has a value of SINGLE_NUMBER_FIELDS[i] (Sphinx stores 0 for "none"), `gen`
+# is the commit that wrote a document and `gone` the one that deleted it.
 BIGINT_FIELDS = ("published", "newest", "oldest")
 CLUSTER_FILE = "cluster.json"
 INSTALL_HINT = "install Sphinx's searchd: `apt-get install sphinxsearch` (Debian, Ubuntu)"
@@ -68,6 +71,7 @@ def _index_section(path: str) -> list[str]:
     ]
     lines += [f"    rt_field = {name}" for name in (*TEXT_FIELDS, EVERY_FIELD)]
     lines += ["    rt_attr_uint = ns", "    rt_attr_uint = has"]
+    lines += ["    rt_attr_bigint = gen", "    rt_attr_bigint = gone"]
     for field in SINGLE_NUMBER_FIELDS:
         kind = "rt_attr_bigint" if field in BIGINT_FIELDS else "rt_attr_uint"
         lines.append(f"    {kind} = {attribute(field)}")
@@ -135,6 +139,10 @@ def config_text(root: str, member: Member, shards: list[Member]) -> str:
         lines += ["}", f"index {SHARDS_INDEX}", "{", "    type = rt"]
         lines += [f"    path = {os.path.join(folder, 'data', SHARDS_INDEX)}"]
         lines += ["    rt_field = name", "    rt_attr_string = address", "}"]
+        lines += [f"index {COMMITS_INDEX}", "{", "    type = rt"]
+        lines += [f"    path = {os.path.join(folder, 'data', COMMITS_INDEX)}"]
+        lines += ["    rt_field = name", "    rt_attr_bigint = started"]
+        lines += ["    rt_attr_bigint = done", "}"]
     lines += _searchd_section(folder, listens)
     return "\n".join(lines) + "\n"
 

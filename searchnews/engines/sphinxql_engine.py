@@ -9,16 +9,15 @@ How the contract maps onto the cluster (laid out by `sphinxql_cluster`):
   rebuilt beside the one it replaces): every document carries its namespace in the `ns`
   attribute and has the Sphinx id `namespace << 40 | key`, so id order is key order;
 * writes go straight to the shard chosen by a stable hash of the key; `upsert` and `delete`
-  stage in memory and `commit` sends each shard's changes as one transaction. Each shard's
-  commit is durable when it returns (`binlog_flush = 1`: the binlog is fsync'd at every
-  commit), but a commit over several shards is not atomic: a writer stopped between two
-  shards' commits leaves some applied. Writes are idempotent by key (REPLACE, DELETE by id),
-  and the catalog's pending list and reconcile on open apply them again;
-* reads go through the coordinator's distributed index, which fans out to every shard. A
-  search sees every shard's last commit (there is no older view to pin: `refresh` does
-  nothing). Totals are `total_found`, exact; relevance is Sphinx's ranking with ties by the
-  smaller key (`ORDER BY WEIGHT() DESC, id ASC`); term statistics are per shard, so the same
-  document can score differently on two shards;
+  stage in memory and `commit` sends each shard its changes as one transaction, durable when
+  it returns (`binlog_flush = 1`: the server fsyncs its binlog at every commit). A commit over
+  several shards is not atomic, so readers see commits by generation (`sphinxql_writes`): a
+  commit is visible once every shard has it, and `refresh` pins the last such commit. Writes
+  are idempotent by key; a commit stopped half-way is applied again from the catalog's pending
+  list on the next run;
+* reads go through the coordinator's distributed index, which fans out to every shard. Totals
+  are `total_found`, exact; relevance is Sphinx's ranking from each document alone, with ties
+  by the smaller key (`ORDER BY WEIGHT() DESC, id ASC`);
 * texts arrive analysed (the analysis chain's tokens), are not stored by Sphinx 2.2 (the
   catalog is the document store), and the charset accepts every character a token can hold;
 * `doc_frequency` counts matching documents (exact over all shards); `terms` cannot be
@@ -27,20 +26,16 @@ How the contract maps onto the cluster (laid out by `sphinxql_cluster`):
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import random
 import threading
-import zlib
 from collections.abc import Iterable, Iterator
 
 import pymysql
 
-from ..analysis import VALUE_GAP
 from ..errors import EngineError, QueryError
 from .base import (
-    MULTI_NUMBER_FIELDS,
     NUMBER_FIELDS,
     SINGLE_NUMBER_FIELDS,
     SORTS,
@@ -52,30 +47,29 @@ from .base import (
     SearchRequest,
     TermNode,
 )
-from .sphinxql_cluster import DIST_INDEX, EVERY_FIELD, SHARD_INDEX, SHARDS_INDEX, attribute
-from .sphinxql_query import (
-    COND_ALIAS,
-    Compiled,
-    Domain,
-    compile_query,
-    presence,
-    presence_bit,
-    sql_string,
+from .sphinxql_cluster import COMMITS_INDEX, DIST_INDEX, SHARDS_INDEX, attribute
+from .sphinxql_query import COND_ALIAS, Compiled, Domain, compile_query, presence, sql_string
+from .sphinxql_writes import (
+    KEY_BITS,
+    Changes,
+    close_quietly,
+    commit_shard,
+    commit_state,
+    connect,
+    parse_address,
+    set_commit_state,
+    shard_of,
+    sync_write,
 )
 
 ENGINE_FILE = "engine.json"
 DEFAULT_ADDRESS = "127.0.0.1:9306"
 ADDRESS_VARIABLE = "SEARCHNEWS_SPHINXQL"
-KEY_BITS = 40
 MAX_NAMESPACE = 2**23 - 1
 MAX_MATCHES = 1000
 FACET_GROUPS = 100_000
 MOST_GROUPS = 10_000_000
 SCAN_CHUNK = 10_000
-DELETE_CHUNK = 1000
-STATEMENT_BYTES = 4_000_000
-# Sphinx keeps a separator out of the positions; the gap between values must take one.
-GAP_TOKEN = "\u2016"
 FIELD_WEIGHTS = {
     "headline": 30,
     "headings": 15,
@@ -88,88 +82,11 @@ FIELD_WEIGHTS = {
 # field's weight), never from per-shard term statistics (BM25's IDF): identical copies on two
 # shards then score the same, so a story's copies rank alike on every engine.
 RANKER = "sum((lcs*8 + hit_count)*user_weight)"
-COLUMNS = (
-    "id",
-    "ns",
-    "has",
-    EVERY_FIELD,
-    *TEXT_FIELDS,
-    *(attribute(field) for field in NUMBER_FIELDS),
-)
-
-
-def parse_address(address: str) -> tuple[str, int]:
-    """HOST:PORT as (host, port); EngineError when it is not one."""
-    host, _, port = address.strip().rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise EngineError(f"{address!r} is not a SphinxQL address: give HOST:PORT.")
-    return host, int(port)
 
 
 def default_address() -> str:
     """The coordinator `--engine sphinxql` means without an address."""
     return os.environ.get(ADDRESS_VARIABLE) or DEFAULT_ADDRESS
-
-
-def shard_of(key: int, shards: int) -> int:
-    """The shard a key is written to: a stable hash, the same in every process and run."""
-    return zlib.crc32(key.to_bytes(8, "little")) % shards
-
-
-def _connect(address: str) -> pymysql.Connection:
-    host, port = parse_address(address)
-    try:
-        return pymysql.connect(
-            host=host,
-            port=port,
-            connect_timeout=5,
-            read_timeout=120,
-            write_timeout=120,
-            autocommit=True,
-            charset="utf8",
-        )
-    except pymysql.MySQLError as exc:
-        raise EngineError(
-            f"Cannot reach the SphinxQL server at {address} ({exc.args[-1]}): start it (for a"
-            " local cluster, `searchnews cluster up DIR`)."
-        ) from exc
-
-
-def _sync_write(path: str, text: str) -> None:
-    temporary = path + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    descriptor = os.open(os.path.dirname(path), os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _row(namespace: int, document: EngineDocument) -> str:
-    if not 0 < document.key < 2**KEY_BITS:
-        raise EngineError(f"The key {document.key} is out of the sphinxql engine's range.")
-    has, values = 0, []
-    for field in SINGLE_NUMBER_FIELDS:
-        found = document.numbers.get(field)
-        if found:
-            has |= presence_bit(field)
-            values.append(str(int(found[0])))
-        else:
-            values.append("0")
-    for field in MULTI_NUMBER_FIELDS:
-        values.append(
-            "(" + ", ".join(str(int(v)) for v in sorted(set(document.numbers.get(field, ())))) + ")"
-        )
-    texts = []
-    for field in TEXT_FIELDS:
-        text = document.texts.get(field, "")
-        texts.append(sql_string(text.replace(VALUE_GAP, GAP_TOKEN)))
-    identity = [str(namespace << KEY_BITS | document.key), str(namespace), str(has), "'1'"]
-    return "(" + ", ".join(identity + texts + values) + ")"
 
 
 class SphinxQLEngine(Engine):
@@ -182,8 +99,9 @@ class SphinxQLEngine(Engine):
         self.coordinator = coordinator
         self.shards = shards
         self.namespace = namespace
-        self._local = threading.local()
+        self._local = threading.local()  # each thread's connection and pinned commit
         self._writers: dict[int, pymysql.Connection] = {}
+        self._control: pymysql.Connection | None = None  # the writer's to the coordinator
         self._staged: dict[int, EngineDocument | None] = {}
         self._closed = False
 
@@ -198,15 +116,18 @@ class SphinxQLEngine(Engine):
         parse_address(coordinator)
         if os.path.exists(os.path.join(folder, ENGINE_FILE)):
             raise EngineError(f"{folder} already holds a search index: not replacing it.")
-        connection = _connect(coordinator)
+        connection = connect(coordinator)
         try:
             shards = cls._discover(connection, coordinator)
             namespace = cls._free_namespace(connection)
+            set_commit_state(connection, namespace, 0, 0)
+        except pymysql.MySQLError as exc:
+            raise EngineError(f"The coordinator at {coordinator} failed: {exc.args[-1]}") from exc
         finally:
-            connection.close()
+            close_quietly(connection)
         os.makedirs(folder, exist_ok=True)
         settings = {"coordinator": coordinator, "shards": shards, "namespace": namespace}
-        _sync_write(os.path.join(folder, ENGINE_FILE), json.dumps(settings, indent=1) + "\n")
+        sync_write(os.path.join(folder, ENGINE_FILE), json.dumps(settings, indent=1) + "\n")
         return cls(folder, coordinator, shards, namespace)
 
     @staticmethod
@@ -217,8 +138,8 @@ class SphinxQLEngine(Engine):
                 rows = cursor.fetchall()
         except pymysql.MySQLError as exc:
             raise EngineError(
-                f"The SphinxQL server at {coordinator} lists no searchnews shards ({exc.args[-1]}):"
-                " is it a coordinator made by `searchnews cluster up`?"
+                f"The SphinxQL server at {coordinator} lists no searchnews shards"
+                f" ({exc.args[-1]}): is it a coordinator made by `searchnews cluster up`?"
             ) from exc
         shards = [str(address) for _id, address in rows]
         if not shards:
@@ -233,8 +154,9 @@ class SphinxQLEngine(Engine):
             for _attempt in range(20):
                 namespace = random.randint(1, MAX_NAMESPACE)
                 cursor.execute(f"SELECT id FROM {DIST_INDEX} WHERE ns = {namespace} LIMIT 1")
-                if not cursor.fetchall():
-                    return namespace
+                if cursor.fetchall() or commit_state(connection, namespace) != (0, 0):
+                    continue
+                return namespace
         raise EngineError("Could not find a free namespace in the cluster.")
 
     @classmethod
@@ -287,58 +209,45 @@ class SphinxQLEngine(Engine):
             self._staged[key] = None
 
     def commit(self) -> None:
-        """Send each shard its staged changes as one transaction, durable when it returns."""
+        """Apply the staged changes on every shard as one new commit (see sphinxql_writes):
+        durable on each shard when this returns, and seen by readers only once all have it."""
         staged, self._staged = self._staged, {}
-        by_shard: dict[int, list[tuple[int, EngineDocument | None]]] = {}
+        if not staged:
+            return
+        by_shard: dict[int, Changes] = {}
         for key, document in staged.items():
             by_shard.setdefault(shard_of(key, len(self.shards)), []).append((key, document))
-        for number, changes in sorted(by_shard.items()):
-            self._commit_shard(number, changes)
-
-    def _commit_shard(self, number: int, changes: list[tuple[int, EngineDocument | None]]) -> None:
-        address = self.shards[number]
-        deleted = [self.namespace << KEY_BITS | key for key, doc in changes if doc is None]
-        rows = [_row(self.namespace, doc) for _key, doc in changes if doc is not None]
-        statements = []
-        for start in range(0, len(deleted), DELETE_CHUNK):
-            ids = ", ".join(map(str, deleted[start : start + DELETE_CHUNK]))
-            statements.append(f"DELETE FROM {SHARD_INDEX} WHERE id IN ({ids})")
-        head = f"REPLACE INTO {SHARD_INDEX} ({', '.join(COLUMNS)}) VALUES "
-        batch: list[str] = []
-        size = 0
-        for row in rows:
-            if batch and size + len(row) > STATEMENT_BYTES:
-                statements.append(head + ", ".join(batch))
-                batch, size = [], 0
-            batch.append(row)
-            size += len(row) + 2
-        if batch:
-            statements.append(head + ", ".join(batch))
-        connection = self._writer(number)
         try:
-            with connection.cursor() as cursor:
-                cursor.execute("BEGIN")
-                for statement in statements:
-                    cursor.execute(statement)
-                cursor.execute("COMMIT")
+            control = self._control = self._control or connect(self.coordinator)
+            started, done = commit_state(control, self.namespace)
+            generation = max(started, done) + 1
+            set_commit_state(control, self.namespace, generation, done)
         except pymysql.MySQLError as exc:
-            self._drop_writer(number)
+            close_quietly(self._control)
+            self._control = None
             raise EngineError(
-                f"Could not commit to shard {number + 1} at {address} ({exc.args[-1]}): nothing"
-                " committed is lost; run the same command again once the shard is back."
+                f"Could not commit through the coordinator at {self.coordinator}"
+                f" ({exc.args[-1]}): nothing committed is lost; run the same command again."
             ) from exc
-
-    def _writer(self, number: int) -> pymysql.Connection:
-        connection = self._writers.get(number)
-        if connection is None:
-            connection = self._writers[number] = _connect(self.shards[number])
-        return connection
-
-    def _drop_writer(self, number: int) -> None:
-        connection = self._writers.pop(number, None)
-        if connection is not None:
-            with contextlib.suppress(pymysql.MySQLError):
-                connection.close()
+        for number, changes in sorted(by_shard.items()):
+            address = self.shards[number]
+            try:
+                connection = self._writers.get(number) or connect(address)
+                self._writers[number] = connection
+                commit_shard(connection, self.namespace, changes, generation, done)
+            except pymysql.MySQLError as exc:
+                close_quietly(self._writers.pop(number, None))
+                raise EngineError(
+                    f"Could not commit to shard {number + 1} at {address} ({exc.args[-1]}):"
+                    " nothing committed is lost; run the same command again once it is back."
+                ) from exc
+        try:
+            set_commit_state(control, self.namespace, generation, generation)
+        except pymysql.MySQLError as exc:
+            raise EngineError(
+                f"Could not finish a commit at the coordinator {self.coordinator}"
+                f" ({exc.args[-1]}): run the same command again."
+            ) from exc
 
     def rollback(self) -> None:
         """Drop staged changes (nothing reaches a shard before `commit`)."""
@@ -347,17 +256,34 @@ class SphinxQLEngine(Engine):
     # -- reading --
 
     def refresh(self) -> None:
-        """Nothing to do: every search sees each shard's last commit."""
-        self._check_open()
+        """Pin, for this thread, the last commit every shard has applied."""
+        rows, _meta = self._query(
+            f"SELECT started, done FROM {COMMITS_INDEX} WHERE id = {self.namespace}", pinned=False
+        )
+        self._local.done = int(rows[0][1]) if rows else 0
+
+    def _done(self) -> int:
+        done = getattr(self._local, "done", None)
+        if done is None:
+            self.refresh()
+            done = self._local.done
+        return done
+
+    def _visible(self) -> list[str]:
+        """The filters of the documents of this index in the pinned commit."""
+        done = self._done()
+        return [f"ns = {self.namespace}", f"gen <= {done}", f"gone > {done}"]
 
     def _reader(self) -> pymysql.Connection:
         self._check_open()
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = self._local.connection = _connect(self.coordinator)
+            connection = self._local.connection = connect(self.coordinator)
         return connection
 
-    def _query(self, sql: str, meta: bool = False) -> tuple[list[tuple], dict[str, str]]:
+    def _query(
+        self, sql: str, meta: bool = False, pinned: bool = True
+    ) -> tuple[list[tuple], dict[str, str]]:
         """Rows of one SELECT on the coordinator, with SHOW META when asked."""
         for attempt in (1, 2):
             connection = self._reader()
@@ -371,6 +297,7 @@ class SphinxQLEngine(Engine):
                         found = {str(k): str(v) for k, v in cursor.fetchall()}
                     return rows, found
             except pymysql.OperationalError as exc:
+                close_quietly(connection)
                 self._local.connection = None
                 if attempt == 2:
                     raise EngineError(
@@ -385,19 +312,18 @@ class SphinxQLEngine(Engine):
 
     def _domain(self) -> Domain:
         spans: dict[str, tuple[int, int] | None] = {}
+        visible = " AND ".join(self._visible())
 
         def domain(name: str) -> tuple[int, int] | None:
             if name not in spans:
-                ns = self.namespace
-                low, _ = self._query(
-                    f"SELECT id, LEAST({name}) AS v FROM {DIST_INDEX} WHERE ns = {ns} AND v > 0"
-                    " ORDER BY v ASC LIMIT 1"
-                )
-                high, _ = self._query(
-                    f"SELECT id, GREATEST({name}) AS v FROM {DIST_INDEX} WHERE ns = {ns}"
-                    " AND v > 0 ORDER BY v DESC LIMIT 1"
-                )
-                spans[name] = (int(low[0][1]), int(high[0][1])) if low and high else None
+                found = []
+                for function, order in (("LEAST", "ASC"), ("GREATEST", "DESC")):
+                    rows, _meta = self._query(
+                        f"SELECT id, {function}({name}) AS v FROM {DIST_INDEX} WHERE {visible}"
+                        f" AND v > 0 ORDER BY v {order} LIMIT 1"
+                    )
+                    found += [int(row[1]) for row in rows]
+                spans[name] = (found[0], found[1]) if len(found) == 2 else None
             return spans[name]
 
         return domain
@@ -416,19 +342,17 @@ class SphinxQLEngine(Engine):
         conditions: Iterable[str] = (),
         filters: Iterable[str] = (),
     ) -> str:
-        condition = " AND ".join(
-            f"({c})"
-            for c in ([compiled.condition] if compiled.condition else []) + list(conditions)
-        )
+        combined = ([compiled.condition] if compiled.condition else []) + list(conditions)
+        condition = " AND ".join(f"({c})" for c in combined)
         selected = list(columns) + ([f"{condition} AS {COND_ALIAS}"] if condition else [])
         where = [f"MATCH({sql_string(compiled.match)})"] if compiled.match else []
-        where += [f"ns = {self.namespace}", *compiled.filters, *filters]
+        where += [*self._visible(), *compiled.filters, *filters]
         if condition:
             where.append(f"{COND_ALIAS} = 1")
         return f"SELECT {', '.join(selected)} FROM {DIST_INDEX} WHERE {' AND '.join(where)} {tail}"
 
     def search(self, request: SearchRequest) -> SearchPage:
-        """One page of matches (every shard's last commit)."""
+        """One page of matches as of the last `refresh`."""
         if request.sort not in SORTS:
             raise ValueError(f"unknown sort {request.sort!r}: use one of {', '.join(SORTS)}")
         if request.offset < 0 or request.limit < 0:
@@ -466,6 +390,7 @@ class SphinxQLEngine(Engine):
         extra = [presence(field)] if field in SINGLE_NUMBER_FIELDS else []
         groups = FACET_GROUPS
         while True:
+            # Every group of every shard is returned (checked), so the merged counts are exact.
             tail = (
                 f"GROUP BY {attribute(field)} ORDER BY c DESC LIMIT 0, {groups}"
                 f" OPTION max_matches={groups}"
@@ -477,9 +402,7 @@ class SphinxQLEngine(Engine):
             if groups >= MOST_GROUPS:
                 raise EngineError(f"Too many values of {field} to count exactly.")
             groups *= 10
-        counts = sorted(
-            ((int(row[0]), int(row[1])) for row in rows), key=lambda item: (-item[1], item[0])
-        )
+        counts = sorted(((int(row[0]), int(row[1])) for row in rows), key=_most_first)
         return counts if limit is None else counts[:limit]
 
     def scan(self, query: Node) -> Iterator[int]:
@@ -488,7 +411,7 @@ class SphinxQLEngine(Engine):
         if compiled.empty:
             return
         mask, last = (1 << KEY_BITS) - 1, 0
-        top = (self.namespace + 1 << KEY_BITS) - 1
+        top = ((self.namespace + 1) << KEY_BITS) - 1
         while True:
             low = (self.namespace << KEY_BITS) + last + 1
             tail = f"ORDER BY id ASC LIMIT 0, {SCAN_CHUNK} OPTION max_matches={SCAN_CHUNK}"
@@ -503,14 +426,14 @@ class SphinxQLEngine(Engine):
 
     def _total(self, match: str | None) -> int:
         where = [f"MATCH({sql_string(match)})"] if match else []
-        where.append(f"ns = {self.namespace}")
+        where += self._visible()
         _rows, meta = self._query(
             f"SELECT id FROM {DIST_INDEX} WHERE {' AND '.join(where)} LIMIT 0, 1", meta=True
         )
         return int(meta.get("total_found", 0))
 
     def count(self) -> int:
-        """How many documents the index holds (every shard's last commit)."""
+        """How many documents the index holds as of the last `refresh`."""
         return self._total(None)
 
     def doc_frequency(self, field: str, token: str) -> int:
@@ -531,16 +454,19 @@ class SphinxQLEngine(Engine):
             raise EngineError(f"The search index in {self.folder} is closed.")
 
     def close(self) -> None:
-        """Drop staged changes and close the connections of this thread and of the writer."""
+        """Drop staged changes and close the writer's connections and this thread's."""
         self._staged = {}
         for number in list(self._writers):
-            self._drop_writer(number)
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            with contextlib.suppress(pymysql.MySQLError):
-                connection.close()
-            self._local.connection = None
+            close_quietly(self._writers.pop(number))
+        close_quietly(self._control)
+        self._control = None
+        close_quietly(getattr(self._local, "connection", None))
+        self._local.connection = None
         self._closed = True
+
+
+def _most_first(item: tuple[int, int]) -> tuple[int, int]:
+    return (-item[1], item[0])
 
 
 ENGINE = SphinxQLEngine

@@ -18,10 +18,6 @@ NO_GLOBAL_IDF = (
     "similar can differ from the BM25 engines"
 )
 NO_VOCABULARY = "sphinxql cannot list indexed words by prefix, so it makes no spelling suggestions"
-NO_SNAPSHOT = (
-    "sphinxql has no point-in-time view: a search's page, totals and facets are separate "
-    "queries and a commit over two shards is not atomic, so a search during a commit can mix two"
-)
 SERVER_DURABILITY = (
     "sphinxql commits are made durable by the searchd servers (binlog_flush = 1 fsyncs the "
     "binlog at every commit), not by files in the engine folder"

@@ -20,8 +20,6 @@ from searchnews.catalog import Catalog
 from searchnews.engines import engine_class
 from searchnews.locking import WriterLock
 
-from .sphinxql_support import NO_SNAPSHOT, sphinxql_cannot
-
 PAGES = 240
 BATCH = 20
 
@@ -240,12 +238,9 @@ def _index_in_background_after_one_story(pages, tmp_path, index_dir, engine_name
     )
 
 
-def test_searches_during_commits_are_answered_or_refused_clearly(
-    request, pages, tmp_path, engine_name
-):
+def test_searches_during_commits_are_answered_or_refused_clearly(pages, tmp_path, engine_name):
     """A reader that refreshes while another process commits batches gets correct counts
     (whole batches only), never an error of another kind."""
-    sphinxql_cannot(request, engine_name, NO_SNAPSHOT)
     from searchnews.errors import IndexBusyError
 
     index_dir = tmp_path / "ix"
@@ -368,13 +363,10 @@ def test_a_long_lived_reader_sees_a_commit_that_only_deletes(tmp_path, engine_na
         assert all(int(hit.headline.split()[-1]) % 3 for hit in found.hits)
 
 
-def test_threads_searching_during_commits_get_whole_current_answers(
-    request, pages, tmp_path, engine_name
-):
+def test_threads_searching_during_commits_get_whole_current_answers(pages, tmp_path, engine_name):
     """Threads sharing one NewsIndex while another process commits batches: each answer is one
     whole commit (hits, total and facets agree), never older than the thread's last answer,
     and a search started after the last commit sees all of it."""
-    sphinxql_cannot(request, engine_name, NO_SNAPSHOT)
     from searchnews.errors import IndexBusyError
 
     index_dir = tmp_path / "ix"
