@@ -449,6 +449,8 @@ def _print_facets(facets: dict[str, list[FacetValue]]) -> None:
 
 
 def _print_results(results: SearchResults) -> None:
+    for reason in results.partial:
+        click.echo(f"Partial results: {reason}", err=True)
     if results.total == 0:
         click.echo("No articles found.")
         if results.suggestion:

@@ -86,6 +86,8 @@ def _collapsed_page(
         request = EngineRequest(node, options.sort, 0, fetch, facets if first is None else ())
         page = engine.search(request)
         first = first or page
+        if page is not first and page.partial:
+            first.partial = list(dict.fromkeys(first.partial + page.partial))
         groups = catalog.groups_of(key for key, _score in page.hits)
         kept, seen = [], set()
         for key, score in page.hits:
@@ -193,6 +195,7 @@ def run_search(catalog: Catalog, engine: Engine, options: SearchOptions) -> Sear
     results = SearchResults(
         options.text, stories, options.page, options.limit, hits, articles=page.total
     )
+    results.partial = list(page.partial)
     if options.facets:
         results.facets = facet_values(catalog, page, options)
     return results

@@ -5,8 +5,9 @@ starts them on 127.0.0.1 and waits until each answers. Each shard serves one rea
 (`SHARD_INDEX`) over SphinxQL for writes and over Sphinx's own protocol for the coordinator,
 whose `type = distributed` index (`DIST_INDEX`) fans every read out to the shards. The
 coordinator also holds `SHARDS_INDEX`, one row per shard with the SphinxQL address writes go
-to: that is how an engine finds the shards from the coordinator's address alone, and
-`COMMITS_INDEX`, one row per searchnews index with the last commit every shard has applied.
+to and the address its agent line names (that is how an engine finds the shards from the
+coordinator's address alone), and `COMMITS_INDEX`, one row per searchnews index with the last
+commit every shard has applied.
 
 The same layout on several machines (with Manticore) is described in docs/scale-out.md.
 """
@@ -138,7 +139,8 @@ def config_text(root: str, member: Member, shards: list[Member]) -> str:
         lines += [f"    agent = 127.0.0.1:{s.api_port}:{SHARD_INDEX}" for s in shards]
         lines += ["}", f"index {SHARDS_INDEX}", "{", "    type = rt"]
         lines += [f"    path = {os.path.join(folder, 'data', SHARDS_INDEX)}"]
-        lines += ["    rt_field = name", "    rt_attr_string = address", "}"]
+        lines += ["    rt_field = name", "    rt_attr_string = address"]
+        lines += ["    rt_attr_string = agent", "}"]
         lines += [f"index {COMMITS_INDEX}", "{", "    type = rt"]
         lines += [f"    path = {os.path.join(folder, 'data', COMMITS_INDEX)}"]
         lines += ["    rt_field = name", "    rt_attr_bigint = started"]
@@ -242,8 +244,9 @@ def _register_shards(coordinator: Member, shards: list[Member]) -> None:
         with connection.cursor() as cursor:
             for number, shard in enumerate(shards, 1):
                 cursor.execute(
-                    f"REPLACE INTO {SHARDS_INDEX} (id, name, address) VALUES (%s, %s, %s)",
-                    (number, shard.name, shard.address),
+                    f"REPLACE INTO {SHARDS_INDEX} (id, name, address, agent)"
+                    " VALUES (%s, %s, %s, %s)",
+                    (number, shard.name, shard.address, f"127.0.0.1:{shard.api_port}"),
                 )
     finally:
         connection.close()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import threading
 from collections.abc import Iterable, Iterator
 
@@ -47,9 +48,10 @@ from .base import (
     SearchRequest,
     TermNode,
 )
-from .sphinxql_cluster import COMMITS_INDEX, DIST_INDEX, SHARDS_INDEX, attribute
+from .sphinxql_cluster import COMMITS_INDEX, DIST_INDEX, SHARD_INDEX, SHARDS_INDEX, attribute
 from .sphinxql_query import COND_ALIAS, Compiled, Domain, compile_query, presence, sql_string
 from .sphinxql_writes import (
+    COLUMNS,
     KEY_BITS,
     Changes,
     close_quietly,
@@ -94,11 +96,20 @@ class SphinxQLEngine(Engine):
 
     name = "sphinxql"
 
-    def __init__(self, folder: str, coordinator: str, shards: list[str], namespace: int) -> None:
+    def __init__(
+        self,
+        folder: str,
+        coordinator: str,
+        shards: list[str],
+        namespace: int,
+        agents: list[str] | None = None,
+    ) -> None:
         self.folder = folder
         self.coordinator = coordinator
         self.shards = shards
         self.namespace = namespace
+        # The address the coordinator's agent line names for each shard (its own protocol).
+        self.agents = agents or []
         self._local = threading.local()  # each thread's connection and pinned commit
         self._writers: dict[int, pymysql.Connection] = {}
         self._control: pymysql.Connection | None = None  # the writer's to the coordinator
@@ -118,7 +129,7 @@ class SphinxQLEngine(Engine):
             raise EngineError(f"{folder} already holds a search index: not replacing it.")
         connection = connect(coordinator)
         try:
-            shards = cls._discover(connection, coordinator)
+            shards, agents = cls._discover(connection, coordinator)
             namespace = cls._free_namespace(connection)
             set_commit_state(connection, namespace, 0, 0)
         except pymysql.MySQLError as exc:
@@ -126,27 +137,35 @@ class SphinxQLEngine(Engine):
         finally:
             close_quietly(connection)
         os.makedirs(folder, exist_ok=True)
-        settings = {"coordinator": coordinator, "shards": shards, "namespace": namespace}
+        settings = {
+            "coordinator": coordinator,
+            "shards": shards,
+            "agents": agents,
+            "namespace": namespace,
+        }
         sync_write(os.path.join(folder, ENGINE_FILE), json.dumps(settings, indent=1) + "\n")
-        return cls(folder, coordinator, shards, namespace)
+        return cls(folder, coordinator, shards, namespace, agents)
 
     @staticmethod
-    def _discover(connection: pymysql.Connection, coordinator: str) -> list[str]:
+    def _discover(connection: pymysql.Connection, coordinator: str) -> tuple[list[str], list[str]]:
+        """The shards' SphinxQL addresses and agent addresses, as the coordinator lists them."""
         try:
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT id, address FROM {SHARDS_INDEX} ORDER BY id ASC LIMIT 1000")
+                cursor.execute(
+                    f"SELECT id, address, agent FROM {SHARDS_INDEX} ORDER BY id ASC LIMIT 1000"
+                )
                 rows = cursor.fetchall()
         except pymysql.MySQLError as exc:
             raise EngineError(
                 f"The SphinxQL server at {coordinator} lists no searchnews shards"
                 f" ({exc.args[-1]}): is it a coordinator made by `searchnews cluster up`?"
             ) from exc
-        shards = [str(address) for _id, address in rows]
+        shards = [str(row[1]) for row in rows]
         if not shards:
             raise EngineError(f"The coordinator at {coordinator} lists no shards.")
         for shard in shards:
-            parse_address(shard)
-        return shards
+            _check_shard(shard)
+        return shards, [str(row[2]) for row in rows]
 
     @staticmethod
     def _free_namespace(connection: pymysql.Connection) -> int:
@@ -170,6 +189,7 @@ class SphinxQLEngine(Engine):
             coordinator = settings["coordinator"]
             shards = settings["shards"]
             namespace = settings["namespace"]
+            agents = settings.get("agents", [])
         except OSError as exc:
             raise EngineError(
                 f"No search index in {folder}: build one with `searchnews index`."
@@ -183,12 +203,14 @@ class SphinxQLEngine(Engine):
             and all(isinstance(shard, str) for shard in shards)
             and isinstance(namespace, int)
             and 0 < namespace <= MAX_NAMESPACE
+            and isinstance(agents, list)
+            and all(isinstance(agent, str) for agent in agents)
         )
         if not valid:
             raise EngineError(f"{path} does not describe a sphinxql index: rebuild the index.")
         for address in (coordinator, *shards):
             parse_address(address)
-        return cls(folder, coordinator, list(shards), namespace)
+        return cls(folder, coordinator, list(shards), namespace, list(agents))
 
     def location(self) -> str:
         """The engine as `--engine` names it, to make another index alike."""
@@ -258,7 +280,7 @@ class SphinxQLEngine(Engine):
     def refresh(self) -> None:
         """Pin, for this thread, the last commit every shard has applied."""
         rows, _meta = self._query(
-            f"SELECT started, done FROM {COMMITS_INDEX} WHERE id = {self.namespace}", pinned=False
+            f"SELECT started, done FROM {COMMITS_INDEX} WHERE id = {self.namespace}"
         )
         self._local.done = int(rows[0][1]) if rows else 0
 
@@ -282,20 +304,19 @@ class SphinxQLEngine(Engine):
         return connection
 
     def _query(
-        self, sql: str, meta: bool = False, pinned: bool = True
+        self, sql: str, missing: list[str] | None = None
     ) -> tuple[list[tuple], dict[str, str]]:
-        """Rows of one SELECT on the coordinator, with SHOW META when asked."""
+        """Rows of one SELECT on the coordinator and its SHOW META. Shards that did not answer
+        are added to `missing`, or, without it, raise EngineError: a count must be whole."""
         for attempt in (1, 2):
             connection = self._reader()
             try:
                 with connection.cursor() as cursor:
                     cursor.execute(sql)
                     rows = list(cursor.fetchall())
-                    found = {}
-                    if meta:
-                        cursor.execute("SHOW META")
-                        found = {str(k): str(v) for k, v in cursor.fetchall()}
-                    return rows, found
+                    cursor.execute("SHOW META")
+                    found = {str(k): str(v) for k, v in cursor.fetchall()}
+                break
             except pymysql.OperationalError as exc:
                 close_quietly(connection)
                 self._local.connection = None
@@ -308,9 +329,28 @@ class SphinxQLEngine(Engine):
                     f"The SphinxQL coordinator at {self.coordinator} refused a search"
                     f" ({exc.args[-1]})."
                 ) from exc
-        raise AssertionError("unreachable")
+        absent = self._absent_shards(found.get("warning", ""))
+        if absent and missing is None:
+            raise EngineError(f"Not every shard answered: {'; '.join(absent)}.")
+        if missing is not None:
+            missing += [reason for reason in absent if reason not in missing]
+        return rows, found
 
-    def _domain(self) -> Domain:
+    def _absent_shards(self, warning: str) -> list[str]:
+        """Each shard a coordinator's warning says did not answer, named, with the reason."""
+        reasons = []
+        for agent, reason in _AGENT_WARNING.findall(warning):
+            if agent in self.agents:
+                number = self.agents.index(agent)
+                name = f"shard {number + 1} ({self.shards[number]})"
+            else:
+                name = f"the shard at {agent}"
+            reasons.append(f"{name} did not answer: {reason.strip()}")
+        if warning and not reasons:
+            reasons.append(f"the coordinator warned: {warning}")
+        return reasons
+
+    def _domain(self, missing: list[str]) -> Domain:
         spans: dict[str, tuple[int, int] | None] = {}
         visible = " AND ".join(self._visible())
 
@@ -320,7 +360,8 @@ class SphinxQLEngine(Engine):
                 for function, order in (("LEAST", "ASC"), ("GREATEST", "DESC")):
                     rows, _meta = self._query(
                         f"SELECT id, {function}({name}) AS v FROM {DIST_INDEX} WHERE {visible}"
-                        f" AND v > 0 ORDER BY v {order} LIMIT 1"
+                        f" AND v > 0 ORDER BY v {order} LIMIT 1",
+                        missing,
                     )
                     found += [int(row[1]) for row in rows]
                 spans[name] = (found[0], found[1]) if len(found) == 2 else None
@@ -328,9 +369,9 @@ class SphinxQLEngine(Engine):
 
         return domain
 
-    def _compile(self, node: Node) -> Compiled:
+    def _compile(self, node: Node, missing: list[str] | None = None) -> Compiled:
         try:
-            return compile_query(node, self._domain())
+            return compile_query(node, self._domain(missing if missing is not None else []))
         except ValueError as exc:
             raise QueryError(f"The sphinxql engine cannot search this: {exc}.") from exc
 
@@ -357,7 +398,8 @@ class SphinxQLEngine(Engine):
             raise ValueError(f"unknown sort {request.sort!r}: use one of {', '.join(SORTS)}")
         if request.offset < 0 or request.limit < 0:
             raise ValueError("offset and limit must not be negative")
-        compiled = self._compile(request.query)
+        missing: list[str] = []  # shards that did not answer, with the reasons
+        compiled = self._compile(request.query, missing)
         if compiled.empty:
             return SearchPage([], 0, {field: [] for field, _limit in request.facets})
         wanted = request.offset + request.limit
@@ -372,17 +414,22 @@ class SphinxQLEngine(Engine):
             f" OPTION max_matches={max(MAX_MATCHES, wanted)}, field_weights=({weights}),"
             f" ranker=expr({sql_string(RANKER)})"
         )
-        rows, meta = self._query(self._sql(compiled, ["id", "WEIGHT() AS w"], tail), meta=True)
+        sql = self._sql(compiled, ["id", "WEIGHT() AS w"], tail)
+        rows, meta = self._query(sql, missing)
         total = int(meta.get("total_found", 0))
         mask = (1 << KEY_BITS) - 1
         hits = []
         if request.limit:
             relevance = request.sort == "relevance"
             hits = [(int(row[0]) & mask, float(row[1]) if relevance else 0.0) for row in rows]
-        facets = {field: self._facet(compiled, field, limit) for field, limit in request.facets}
-        return SearchPage(hits, total, facets)
+        facets = {
+            field: self._facet(compiled, field, limit, missing) for field, limit in request.facets
+        }
+        return SearchPage(hits, total, facets, missing)
 
-    def _facet(self, compiled: Compiled, field: str, limit: int | None) -> list[tuple[int, int]]:
+    def _facet(
+        self, compiled: Compiled, field: str, limit: int | None, missing: list[str]
+    ) -> list[tuple[int, int]]:
         if field not in NUMBER_FIELDS:
             raise ValueError(f"{field!r} is not an integer field")
         if limit is not None and limit <= 0:
@@ -396,7 +443,7 @@ class SphinxQLEngine(Engine):
                 f" OPTION max_matches={groups}"
             )
             sql = self._sql(compiled, ["GROUPBY() AS g", "COUNT(*) AS c"], tail, extra)
-            rows, _meta = self._query(sql)
+            rows, _meta = self._query(sql, missing)
             if len(rows) < groups:
                 break
             if groups >= MOST_GROUPS:
@@ -428,7 +475,7 @@ class SphinxQLEngine(Engine):
         where = [f"MATCH({sql_string(match)})"] if match else []
         where += self._visible()
         _rows, meta = self._query(
-            f"SELECT id FROM {DIST_INDEX} WHERE {' AND '.join(where)} LIMIT 0, 1", meta=True
+            f"SELECT id FROM {DIST_INDEX} WHERE {' AND '.join(where)} LIMIT 0, 1"
         )
         return int(meta.get("total_found", 0))
 
@@ -463,6 +510,29 @@ class SphinxQLEngine(Engine):
         close_quietly(getattr(self._local, "connection", None))
         self._local.connection = None
         self._closed = True
+
+
+_AGENT_WARNING = re.compile(r"agent ([^\s:]+:\d+): ([^;]*)")
+
+
+def _check_shard(address: str) -> None:
+    """Refuse a shard whose index lacks the attributes this version writes."""
+    connection = connect(address)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DESCRIBE {SHARD_INDEX}")
+            columns = {str(row[0]) for row in cursor.fetchall()}
+    except pymysql.MySQLError as exc:
+        raise EngineError(f"The shard at {address} has no {SHARD_INDEX} index ({exc}).") from exc
+    finally:
+        close_quietly(connection)
+    missing = sorted(set(COLUMNS) - columns)
+    if missing:
+        raise EngineError(
+            f"The shard at {address} was made by another version of searchnews (it lacks"
+            f" {', '.join(missing)}): make a new cluster (`searchnews cluster up` in a new"
+            " folder) and rebuild the index into it."
+        )
 
 
 def _most_first(item: tuple[int, int]) -> tuple[int, int]:
