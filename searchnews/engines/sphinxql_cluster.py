@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterable
@@ -163,6 +164,26 @@ def _pid_of(folder: str) -> int | None:
             return int(handle.read().strip())
     except (OSError, ValueError):
         return None
+
+
+def is_running(pid: int) -> bool:
+    """Whether `pid` is a live searchd process."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            program = handle.read().split(b"\0")[0]
+    except OSError:
+        return False
+    return os.path.basename(program) == b"searchd"
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a server could listen on 127.0.0.1:`port` now."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _is_searchd(pid: int, config: str) -> bool:
