@@ -16,6 +16,8 @@ approximately:
 from __future__ import annotations
 
 import calendar
+import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -40,6 +42,13 @@ from .base import (
 from .sphinxql_cluster import EVERY_FIELD, attribute
 
 COND_ALIAS = "matches"
+# Sphinx cuts words at 42 bytes, so that two long words alike in their first 42 bytes would be
+# one. A token of more than MAX_TOKEN_BYTES is indexed and searched as its first KEPT_BYTES, a
+# middle dot (never part of a token) and a hash of the whole: still unique, and still found by
+# a prefix of at most KEPT_BYTES bytes.
+MAX_TOKEN_BYTES = 40
+KEPT_BYTES = 21
+_LONG_CANDIDATE = re.compile(r"\S{11,}")
 MAX_ENUMERATED = 20_000
 # The characters of Sphinx's extended query syntax, escaped with a backslash in a token.
 _SPECIAL = frozenset('\\()|-!@~"&/^$=<*[]')
@@ -48,9 +57,23 @@ _SPECIAL = frozenset('\\()|-!@~"&/^$=<*[]')
 Domain = Callable[[str], "tuple[int, int] | None"]
 
 
+def sphinx_token(token: str) -> str:
+    """The word Sphinx indexes for a token (itself, unless it is too long for Sphinx)."""
+    encoded = token.encode("utf-8")
+    if len(encoded) <= MAX_TOKEN_BYTES:
+        return token
+    kept = encoded[:KEPT_BYTES].decode("utf-8", "ignore")
+    return f"{kept}\u00b7{hashlib.blake2b(encoded, digest_size=8).hexdigest()}"
+
+
+def sphinx_text(text: str) -> str:
+    """Analysed text with every token as Sphinx indexes it."""
+    return _LONG_CANDIDATE.sub(lambda match: sphinx_token(match.group()), text)
+
+
 def escape_token(token: str) -> str:
     """A token as a literal word of Sphinx's query syntax."""
-    return "".join(f"\\{c}" if c in _SPECIAL else c for c in token)
+    return "".join(f"\\{c}" if c in _SPECIAL else c for c in sphinx_token(token))
 
 
 def sql_string(text: str) -> str:
@@ -172,6 +195,11 @@ class Compiler:
         if isinstance(node, TermNode):
             return Part(f"(@{_text_field(node.field)} {escape_token(node.token)})")
         if isinstance(node, PrefixNode):
+            if len(node.prefix.encode("utf-8")) > KEPT_BYTES:
+                raise QueryError(
+                    f"The sphinxql engine finds words by a prefix of at most {KEPT_BYTES} bytes:"
+                    f" shorten {node.prefix}*."
+                )
             return Part(f"(@{_text_field(node.field)} {escape_token(node.prefix)}*)")
         if isinstance(node, PhraseNode):
             if len(node.tokens) <= 1:

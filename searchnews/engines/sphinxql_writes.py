@@ -34,7 +34,7 @@ from .base import (
     EngineDocument,
 )
 from .sphinxql_cluster import COMMITS_INDEX, EVERY_FIELD, SHARD_INDEX, attribute
-from .sphinxql_query import presence_bit, sql_string
+from .sphinxql_query import presence_bit, sphinx_text, sql_string
 
 KEY_BITS = 40
 FOREVER = 2**62  # the `gone` of a live document
@@ -131,7 +131,7 @@ def row(namespace: int, document: EngineDocument, generation: int) -> str:
         numbers = sorted({int(value) for value in document.numbers.get(field, ())})
         values.append("(" + ", ".join(map(str, numbers)) + ")")
     texts = [
-        sql_string(document.texts.get(field, "").replace(VALUE_GAP, GAP_TOKEN))
+        sql_string(sphinx_text(document.texts.get(field, "")).replace(VALUE_GAP, GAP_TOKEN))
         for field in TEXT_FIELDS
     ]
     identity = [sphinx_id(namespace, document.key), namespace, has, generation, FOREVER]

@@ -20,6 +20,7 @@ from searchnews.engines.base import (
     BoolNode,
     EngineDocument,
     PhraseNode,
+    PrefixNode,
     RangeNode,
     SearchRequest,
     TermNode,
@@ -143,6 +144,18 @@ def test_every_token_the_analysis_makes_is_searchable(engine):
     engine.commit()
     for token in exact_text(text).split():
         assert keys(engine, TermNode("body", token)) == [1], token
+
+
+def test_words_longer_than_sphinx_keeps_stay_apart(engine):
+    first, second = "x" * 50 + "alpha", "x" * 50 + "beta"
+    engine.upsert([raw(1, f"{first} harbour"), raw(2, second)])
+    engine.commit()
+    assert keys(engine, TermNode("body", first)) == [1]
+    assert keys(engine, TermNode("body", second)) == [2]
+    assert keys(engine, PhraseNode("body", (first, "harbour"))) == [1]
+    assert keys(engine, PrefixNode("body", "x" * 20)) == [1, 2]
+    with pytest.raises(QueryError, match="prefix of at most"):
+        engine.search(SearchRequest(PrefixNode("body", "x" * 30)))
 
 
 def test_what_sphinx_cannot_answer_is_refused_with_the_reason(engine):
