@@ -27,6 +27,7 @@ How the contract maps onto the cluster (laid out by `sphinxql_cluster`):
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import re
@@ -64,6 +65,8 @@ from .sphinxql_writes import (
     sync_write,
 )
 
+log = logging.getLogger(__name__)
+
 ENGINE_FILE = "engine.json"
 DEFAULT_ADDRESS = "127.0.0.1:9306"
 ADDRESS_VARIABLE = "SEARCHNEWS_SPHINXQL"
@@ -84,6 +87,16 @@ FIELD_WEIGHTS = {
 # field's weight), never from per-shard term statistics (BM25's IDF): identical copies on two
 # shards then score the same, so a story's copies rank alike on every engine.
 RANKER = "sum((lcs*8 + hit_count)*user_weight)"
+
+
+def text_mode(server: str) -> str:
+    """Where texts come from with this server (its version string), in words."""
+    if "manticore" in server.lower():
+        return (
+            f"Manticore {server}: it could store texts (its docstore), but searchnews reads them"
+            " from the catalog's document store, as on every engine"
+        )
+    return f"Sphinx {server}: real-time indexes store no text; texts come from the catalog"
 
 
 def default_address() -> str:
@@ -129,6 +142,8 @@ class SphinxQLEngine(Engine):
             raise EngineError(f"{folder} already holds a search index: not replacing it.")
         connection = connect(coordinator)
         try:
+            server = str(connection.get_server_info())
+            log.info("sphinxql engine on %s: %s", coordinator, text_mode(server))
             shards, agents = cls._discover(connection, coordinator)
             namespace = cls._free_namespace(connection)
             set_commit_state(connection, namespace, 0, 0)
@@ -142,6 +157,7 @@ class SphinxQLEngine(Engine):
             "shards": shards,
             "agents": agents,
             "namespace": namespace,
+            "server": server,
         }
         sync_write(os.path.join(folder, ENGINE_FILE), json.dumps(settings, indent=1) + "\n")
         return cls(folder, coordinator, shards, namespace, agents)

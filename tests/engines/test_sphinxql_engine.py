@@ -3,6 +3,7 @@ readers see of a commit, what it refuses, the local cluster commands, and a shar
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -92,6 +93,14 @@ def test_two_indexes_on_one_cluster_do_not_see_each_other(engine, tmp_path):
     reopened = SphinxQLEngine.open(engine.folder)
     assert (reopened.shards, reopened.namespace) == (engine.shards, engine.namespace)
     reopened.close()
+
+
+def test_the_server_and_where_texts_come_from_are_recorded(engine):
+    with open(os.path.join(engine.folder, "engine.json"), encoding="utf-8") as handle:
+        server = json.load(handle)["server"]
+    assert server.startswith("2.2.")  # Debian's Sphinx
+    assert "store no text" in sphinxql_engine.text_mode(server)
+    assert "docstore" in sphinxql_engine.text_mode("6.2.12 Manticore")
 
 
 def test_a_commit_stopped_between_shards_stays_invisible_until_the_next(engine, monkeypatch):
