@@ -72,6 +72,7 @@ DEFAULT_ADDRESS = "127.0.0.1:9306"
 ADDRESS_VARIABLE = "SEARCHNEWS_SPHINXQL"
 MAX_NAMESPACE = 2**23 - 1
 MAX_MATCHES = 1000
+IDLE_CONNECTIONS = 16
 FACET_GROUPS = 100_000
 MOST_GROUPS = 10_000_000
 SCAN_CHUNK = 10_000
@@ -123,7 +124,11 @@ class SphinxQLEngine(Engine):
         self.namespace = namespace
         # The address the coordinator's agent line names for each shard (its own protocol).
         self.agents = agents or []
-        self._local = threading.local()  # each thread's connection and pinned commit
+        self._local = threading.local()  # each thread's pinned commit
+        # Connections to the coordinator, lent to one query at a time: a web server's threads
+        # come and go with its requests.
+        self._idle: list[pymysql.Connection] = []
+        self._idle_lock = threading.Lock()
         self._writers: dict[int, pymysql.Connection] = {}
         self._control: pymysql.Connection | None = None  # the writer's to the coordinator
         self._staged: dict[int, EngineDocument | None] = {}
@@ -312,12 +317,19 @@ class SphinxQLEngine(Engine):
         done = self._done()
         return [f"ns = {self.namespace}", f"gen <= {done}", f"gone > {done}"]
 
-    def _reader(self) -> pymysql.Connection:
+    def _borrow(self) -> pymysql.Connection:
         self._check_open()
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._local.connection = connect(self.coordinator)
-        return connection
+        with self._idle_lock:
+            if self._idle:
+                return self._idle.pop()
+        return connect(self.coordinator)
+
+    def _give_back(self, connection: pymysql.Connection) -> None:
+        with self._idle_lock:
+            if not self._closed and len(self._idle) < IDLE_CONNECTIONS:
+                self._idle.append(connection)
+                return
+        close_quietly(connection)
 
     def _query(
         self, sql: str, missing: list[str] | None = None
@@ -325,22 +337,24 @@ class SphinxQLEngine(Engine):
         """Rows of one SELECT on the coordinator and its SHOW META. Shards that did not answer
         are added to `missing`, or, without it, raise EngineError: a count must be whole."""
         for attempt in (1, 2):
-            connection = self._reader()
+            connection = self._borrow()
             try:
                 with connection.cursor() as cursor:
                     cursor.execute(sql)
                     rows = list(cursor.fetchall())
                     cursor.execute("SHOW META")
                     found = {str(k): str(v) for k, v in cursor.fetchall()}
+                self._give_back(connection)
                 break
             except pymysql.OperationalError as exc:
+                # A connection the server closed (idle too long, or restarted): once more.
                 close_quietly(connection)
-                self._local.connection = None
                 if attempt == 2:
                     raise EngineError(
                         f"The SphinxQL coordinator at {self.coordinator} failed ({exc.args[-1]})."
                     ) from exc
             except pymysql.MySQLError as exc:
+                self._give_back(connection)
                 raise EngineError(
                     f"The SphinxQL coordinator at {self.coordinator} refused a search"
                     f" ({exc.args[-1]})."
@@ -517,15 +531,17 @@ class SphinxQLEngine(Engine):
             raise EngineError(f"The search index in {self.folder} is closed.")
 
     def close(self) -> None:
-        """Drop staged changes and close the writer's connections and this thread's."""
+        """Drop staged changes and close every connection."""
         self._staged = {}
         for number in list(self._writers):
             close_quietly(self._writers.pop(number))
         close_quietly(self._control)
         self._control = None
-        close_quietly(getattr(self._local, "connection", None))
-        self._local.connection = None
-        self._closed = True
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+            self._closed = True
+        for connection in idle:
+            close_quietly(connection)
 
 
 _AGENT_WARNING = re.compile(r"agent ([^\s:]+:\d+): ([^;]*)")
