@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
 import threading
 
 from .analysis import ANALYSIS_VERSION
 from .catalog import Catalog, catalog_exists
-from .engines import DEFAULT_ENGINE, Engine, create_engine, engine_class, split_spec
+from .engines import (
+    DEFAULT_ENGINE,
+    Engine,
+    create_engine,
+    discard_engine_folder,
+    engine_class,
+    split_spec,
+)
 from .errors import IndexNotFoundError, OldIndexError, SearchnewsError
 
 ENGINE_SETTING = "engine"
@@ -140,7 +146,7 @@ class IndexFolder:
             self.catalog.bump_generation()
         self.engine()
         if old and old != folder:
-            shutil.rmtree(os.path.join(self.path, old), ignore_errors=True)
+            discard_engine_folder(os.path.join(self.path, old))
 
     def close(self) -> None:
         if self._engine is not None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -20,7 +19,7 @@ from . import captures
 from .catalog import Catalog, SourceState
 from .documents import analysed_texts, document_id, engine_document, record_document_id
 from .duplicates import DuplicateFinder, sketch
-from .engines import ENGINE_NAMES, create_engine, split_spec
+from .engines import ENGINE_NAMES, create_engine, discard_engine_folder, split_spec
 from .engines.base import AllNode, Engine, EngineDocument
 from .indexfolder import FOLDER_SETTING, IndexFolder
 from .models import Article
@@ -359,4 +358,4 @@ def remove_unused_engine_folders(folder: IndexFolder) -> None:
     for name in os.listdir(folder.path):
         path = os.path.join(folder.path, name)
         if name != current and _ENGINE_FOLDER.match(name) and os.path.isdir(path):
-            shutil.rmtree(path, ignore_errors=True)
+            discard_engine_folder(path)

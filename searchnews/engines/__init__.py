@@ -7,10 +7,15 @@ engine also `sphinxql://HOST:PORT`, the address of its cluster's coordinator.
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
 from importlib import import_module
 
 from ..errors import SearchnewsError
 from .base import Engine
+
+log = logging.getLogger(__name__)
 
 DEFAULT_ENGINE = "whoosh"
 _MODULES = {"whoosh": "whoosh_engine", "tantivy": "tantivy_engine", "sphinxql": "sphinxql_engine"}
@@ -49,11 +54,30 @@ def create_engine(spec: str, folder: str) -> Engine:
     return cls.create(folder)
 
 
+def discard_engine_folder(path: str) -> None:
+    """Delete an engine folder no index uses any more, with what its engine keeps elsewhere (a
+    sphinxql index's documents on its cluster). When that cannot be reached, the folder stays,
+    so that a later run (which discards unused folders) tries again."""
+    name = os.path.basename(path).rsplit("-", 1)[0]
+    if name in ADDRESSED and os.path.isdir(path):
+        try:
+            engine = engine_class(name).open(path)
+            try:
+                engine.drop()
+            finally:
+                engine.close()
+        except SearchnewsError as error:
+            log.warning("Kept %s for now: %s", path, error)
+            return
+    shutil.rmtree(path, ignore_errors=True)
+
+
 __all__ = [
     "DEFAULT_ENGINE",
     "ENGINE_NAMES",
     "Engine",
     "create_engine",
+    "discard_engine_folder",
     "engine_class",
     "split_spec",
 ]

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator
 
 import pymysql
 
-from ..errors import EngineError, QueryError
+from ..errors import EngineError, IndexBusyError, QueryError
 from .base import (
     NUMBER_FIELDS,
     SINGLE_NUMBER_FIELDS,
@@ -59,6 +59,7 @@ from .sphinxql_writes import (
     commit_shard,
     commit_state,
     connect,
+    drop_namespace,
     parse_address,
     set_commit_state,
     shard_of,
@@ -303,7 +304,11 @@ class SphinxQLEngine(Engine):
         rows, _meta = self._query(
             f"SELECT started, done FROM {COMMITS_INDEX} WHERE id = {self.namespace}"
         )
-        self._local.done = int(rows[0][1]) if rows else 0
+        if not rows:
+            # Its commit record goes when the index is dropped, after a rebuild switched the
+            # folder to another engine index: the caller reopens and tries again.
+            raise IndexBusyError(f"The index in {self.folder} was replaced; try again.")
+        self._local.done = int(rows[0][1])
 
     def _done(self) -> int:
         done = getattr(self._local, "done", None)
@@ -525,6 +530,19 @@ class SphinxQLEngine(Engine):
             "The sphinxql engine cannot list indexed words by prefix (Sphinx keeps no"
             " vocabulary it can list), so it makes no spelling suggestions."
         )
+
+    def drop(self) -> None:
+        """Delete every document of this index from the cluster, and its commit record."""
+        try:
+            for number, address in enumerate(self.shards):
+                connection = self._writers.get(number) or connect(address)
+                self._writers[number] = connection
+                drop_namespace(connection, self.namespace)
+            control = self._control = self._control or connect(self.coordinator)
+            with control.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {COMMITS_INDEX} WHERE id = {self.namespace}")
+        except pymysql.MySQLError as exc:
+            raise EngineError(f"Could not delete the index from its cluster: {exc}") from exc
 
     def _check_open(self) -> None:
         if self._closed:

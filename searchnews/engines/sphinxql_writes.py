@@ -196,3 +196,17 @@ def commit_shard(
         for statement in statements:
             cursor.execute(statement)
         cursor.execute("COMMIT")
+
+
+def drop_namespace(connection: pymysql.Connection, namespace: int) -> None:
+    """Delete every document of a namespace from one shard."""
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                f"SELECT id FROM {SHARD_INDEX} WHERE ns = {namespace}"
+                f" LIMIT 0, {PURGE_CHUNK} OPTION max_matches={PURGE_CHUNK}"
+            )
+            ids = [str(found[0]) for found in cursor.fetchall()]
+            if not ids:
+                return
+            cursor.execute(f"DELETE FROM {SHARD_INDEX} WHERE id IN ({', '.join(ids)})")

@@ -28,7 +28,7 @@ from searchnews.engines.base import (
 )
 from searchnews.engines.sphinxql_engine import SphinxQLEngine
 from searchnews.engines.sphinxql_writes import KEY_BITS, connect, shard_of
-from searchnews.errors import EngineError, SearchnewsError
+from searchnews.errors import EngineError, IndexBusyError, SearchnewsError
 
 from .documents import doc, raw
 from .sphinxql_support import NO_SEARCHD, free_ports, searchd_available
@@ -128,6 +128,28 @@ def test_a_commit_stopped_between_shards_stays_invisible_until_the_next(engine, 
     engine.commit()
     assert keys(engine, TermNode("body", "harbour")) == list(range(11, 21))
     assert keys(engine, TermNode("body", "ferry")) == list(range(21, 41))
+
+
+def test_a_rebuild_moves_an_index_onto_the_cluster_and_drops_what_it_replaces(
+    tmp_path, sphinxql_cluster
+):
+    for number in range(6):
+        write_page(tmp_path / "p", f"{number}.html", f"Harbour story {number}",
+                   [f"The harbour board met for the {number} time. " * 8])  # fmt: skip
+    with NewsIndex(str(tmp_path / "ix")) as news:
+        news.index([str(tmp_path / "p")], jobs=1, engine="whoosh")
+        before = sorted(hit.id for hit in news.search("harbour", limit=50).hits)
+        news.index([str(tmp_path / "p")], jobs=1, rebuild=True, engine=sphinxql_cluster)
+        assert news.engine_name == "sphinxql"
+        assert sorted(hit.id for hit in news.search("harbour", limit=50).hits) == before
+        first = SphinxQLEngine.open(str(tmp_path / "ix" / "sphinxql-1"))
+        news.index([str(tmp_path / "p")], jobs=1, rebuild=True)  # onto the same cluster
+        assert sorted(hit.id for hit in news.search("harbour", limit=50).hits) == before
+        assert not (tmp_path / "ix" / "sphinxql-1").exists()
+        assert all(not shard_keys(first, number) for number in range(len(first.shards)))
+        with pytest.raises(IndexBusyError):
+            first.refresh()
+        first.close()
 
 
 def test_phrases_keep_their_order_and_never_span_two_values(engine):
