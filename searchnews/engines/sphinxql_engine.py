@@ -73,6 +73,7 @@ DEFAULT_ADDRESS = "127.0.0.1:9306"
 ADDRESS_VARIABLE = "SEARCHNEWS_SPHINXQL"
 MAX_NAMESPACE = 2**23 - 1
 MAX_MATCHES = 1000
+DEEPEST = 1_000_000
 IDLE_CONNECTIONS = 16
 FACET_GROUPS = 100_000
 MOST_GROUPS = 10_000_000
@@ -437,7 +438,13 @@ class SphinxQLEngine(Engine):
         compiled = self._compile(request.query, missing)
         if compiled.empty:
             return SearchPage([], 0, {field: [] for field, _limit in request.facets})
-        wanted = request.offset + request.limit
+        wanted = request.offset + max(request.limit, 1)
+        if wanted > DEEPEST:
+            # Sphinx sorts offset + limit matches per shard in memory to serve a page.
+            raise QueryError(
+                f"The sphinxql engine pages at most {DEEPEST:,} matches deep: narrow the search,"
+                " or read every match with an export (scan), which pages by id."
+            )
         order = {
             "relevance": "WEIGHT() DESC, id ASC",
             "newest": f"{attribute('newest')} DESC, id ASC",

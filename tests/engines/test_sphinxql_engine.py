@@ -198,6 +198,11 @@ def test_what_sphinx_cannot_answer_is_refused_with_the_reason(engine):
     with pytest.raises(QueryError, match="cannot list indexed words"):
         engine.terms("body", "h")
     assert engine.doc_frequency("body", "harbour") == 1
+    assert (
+        engine.search(SearchRequest(TermNode("body", "harbour"), offset=5000, limit=0)).total == 1
+    )
+    with pytest.raises(QueryError, match="pages at most"):
+        engine.search(SearchRequest(TermNode("body", "harbour"), offset=2_000_000))
 
 
 def test_searches_that_or_dates_and_words_are_refused_by_the_query_layer(
