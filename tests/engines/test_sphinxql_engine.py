@@ -29,6 +29,7 @@ from searchnews.engines.base import (
 from searchnews.engines.sphinxql_engine import SphinxQLEngine
 from searchnews.engines.sphinxql_writes import KEY_BITS, connect, shard_of
 from searchnews.errors import EngineError, IndexBusyError, SearchnewsError
+from searchnews.web import create_app
 
 from .documents import doc, raw
 from .sphinxql_support import NO_SEARCHD, free_ports, searchd_available
@@ -279,6 +280,10 @@ def test_a_local_cluster_from_the_command_line_and_a_shard_going_down(tmp_path, 
             assert found.to_dict()["partial"] is True
             catalog = news._open().catalog
             assert {catalog.key_of(hit.id) for hit in found.hits} == live
+        shown = runner.invoke(main, ["search", "harbour", "--index", index_dir])
+        assert shown.exit_code == 0 and "Partial results: shard 2" in shown.output
+        page = create_app(index_dir).test_client().get("/?q=harbour")
+        assert page.status_code == 200 and b"Partial results: shard 2" in page.data
         write_page(tmp_path / "p", "new.html", "Harbour news", ["The harbour opened. " * 8])
         failed = runner.invoke(main, ["index", str(tmp_path / "p"), "--index", index_dir])
         assert failed.exit_code == 1 and "shard" in failed.output
