@@ -43,7 +43,14 @@ $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "Install Chromium at $(CHROMIUM) for the browser tests"; exit 1; }
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: $(VENV)/.installed-test $(CHROMIUM)
+# The sphinxql engine's tests run a local cluster of Sphinx's searchd; install it when missing.
+SEARCHD ?= /usr/bin/searchd
+
+$(SEARCHD):
+	@command -v apt-get >/dev/null || { echo "Install Sphinx's searchd (sphinxsearch) for the sphinxql tests"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sphinxsearch
+
+test: $(VENV)/.installed-test $(CHROMIUM) $(SEARCHD)
 	SEARCHNEWS_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev

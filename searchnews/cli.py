@@ -84,8 +84,8 @@ def main(verbose: bool) -> None:
 )
 @click.option(
     "--engine",
-    type=click.Choice(["whoosh", "tantivy"]),
     default=None,
+    metavar="whoosh|tantivy|sphinxql[://HOST:PORT]",
     help="Engine of a new index [default: whoosh]; with --rebuild, move the index to it.",
 )
 @click.option(
@@ -450,6 +450,8 @@ def _print_facets(facets: dict[str, list[FacetValue]]) -> None:
 
 
 def _print_results(results: SearchResults) -> None:
+    for reason in results.partial:
+        click.echo(f"Partial results: {reason}", err=True)
     if results.total == 0:
         click.echo("No articles found.")
         if results.suggestion:
@@ -509,3 +511,12 @@ def extract(files: tuple[str, ...], as_json: bool) -> None:
             shown = ", ".join(value) if isinstance(value, list) else value
             click.echo(f"{key}: {shown if shown not in (None, '') else '-'}")
         click.echo(f"body:\n{article.body}\n")
+
+
+def _add_cluster_commands() -> None:
+    from .cli_cluster import cluster
+
+    main.add_command(cluster)
+
+
+_add_cluster_commands()

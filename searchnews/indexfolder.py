@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
 import threading
 
 from .analysis import ANALYSIS_VERSION
 from .catalog import Catalog, catalog_exists
-from .engines import DEFAULT_ENGINE, Engine, engine_class
+from .engines import (
+    DEFAULT_ENGINE,
+    Engine,
+    create_engine,
+    discard_engine_folder,
+    engine_class,
+    split_spec,
+)
 from .errors import IndexNotFoundError, OldIndexError, SearchnewsError
 
 ENGINE_SETTING = "engine"
@@ -76,13 +82,16 @@ class IndexFolder:
         """The engine that holds this index (None before the first run)."""
         return self.catalog.setting(ENGINE_SETTING)
 
-    def ensure_engine(self, name: str | None) -> Engine:
-        """The engine, made on the first run with `name` (default: the default engine)."""
+    def ensure_engine(self, spec: str | None) -> Engine:
+        """The engine, made on the first run with the engine `spec` names (an engine name, or
+        `sphinxql://HOST:PORT`; default: the default engine)."""
         current = self.engine_name
+        spec = spec or None
+        name = split_spec(spec)[0] if spec else None
         if current is None:
             name = name or DEFAULT_ENGINE
             folder = self.new_engine_folder(name)
-            engine_class(name).create(os.path.join(self.path, folder))
+            create_engine(spec or name, os.path.join(self.path, folder))
             with self.catalog.transaction():
                 self.catalog.set_setting(ENGINE_SETTING, name)
                 self.catalog.set_setting(FOLDER_SETTING, folder)
@@ -137,7 +146,7 @@ class IndexFolder:
             self.catalog.bump_generation()
         self.engine()
         if old and old != folder:
-            shutil.rmtree(os.path.join(self.path, old), ignore_errors=True)
+            discard_engine_folder(os.path.join(self.path, old))
 
     def close(self) -> None:
         if self._engine is not None:

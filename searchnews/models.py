@@ -183,6 +183,9 @@ class SearchResults:
     facets: dict[str, list[FacetValue]] | None = None
     suggestion: str | None = None
     articles: int | None = None
+    # Parts of a distributed index that did not answer, each with the reason (the hits are
+    # exactly those of the parts that did).
+    partial: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -200,6 +203,8 @@ class SearchResults:
             "hits": [hit.to_dict() for hit in self.hits],
             "facets": (facets_to_dict(self.facets) if self.facets is not None else None),
             "suggestion": self.suggestion,
+            "partial": bool(self.partial),
+            "partial_reason": "; ".join(self.partial) if self.partial else None,
         }
 
 

@@ -21,6 +21,7 @@ from .engines.base import (
 )
 from .engines.base import SearchRequest as EngineRequest
 from .engines.plan import Planner, date_node, with_filters
+from .errors import QueryError
 from .models import Copy, FacetValue, Hit, SearchResults
 from .query import DateRange, Query, positive_leaves
 from .snippets import MatchPlan, find_spans, make_snippets, mark, plan_for
@@ -85,6 +86,8 @@ def _collapsed_page(
         request = EngineRequest(node, options.sort, 0, fetch, facets if first is None else ())
         page = engine.search(request)
         first = first or page
+        if page is not first and page.partial:
+            first.partial = list(dict.fromkeys(first.partial + page.partial))
         groups = catalog.groups_of(key for key, _score in page.hits)
         kept, seen = [], set()
         for key, score in page.hits:
@@ -192,6 +195,7 @@ def run_search(catalog: Catalog, engine: Engine, options: SearchOptions) -> Sear
     results = SearchResults(
         options.text, stories, options.page, options.limit, hits, articles=page.total
     )
+    results.partial = list(page.partial)
     if options.facets:
         results.facets = facet_values(catalog, page, options)
     return results
@@ -235,7 +239,11 @@ def respell(engine: Engine, word: str) -> str | None:
     if any(engine.doc_frequency(field, word) for field in MAIN_FIELDS):
         return None
     best: tuple[int, int, str] | None = None
-    for term, frequency in engine.terms("body", word[0], MAX_CANDIDATES):
+    try:
+        candidates = engine.terms("body", word[0], MAX_CANDIDATES)
+    except QueryError:  # an engine that cannot list its words makes no suggestion
+        return None
+    for term, frequency in candidates:
         if not term.isalpha():
             continue
         distance = _distance(word, term, 2)

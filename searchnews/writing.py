@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -20,7 +19,7 @@ from . import captures
 from .catalog import Catalog, SourceState
 from .documents import analysed_texts, document_id, engine_document, record_document_id
 from .duplicates import DuplicateFinder, sketch
-from .engines import ENGINE_NAMES, engine_class
+from .engines import ENGINE_NAMES, create_engine, discard_engine_folder, split_spec
 from .engines.base import AllNode, Engine, EngineDocument
 from .indexfolder import FOLDER_SETTING, IndexFolder
 from .models import Article
@@ -331,11 +330,15 @@ class IndexWriter:
                 else:
                     numbers["copy_group"] = [shown]
 
-    def rebuild_engine(self, name: str, batch_size: int, progress=None) -> None:
-        """Build a new engine index from the document store beside the current one and switch
-        to it when done; searches keep using the current one meanwhile."""
+    def rebuild_engine(self, spec: str, batch_size: int, progress=None) -> None:
+        """Build a new engine index (of the engine `spec` names) from the document store beside
+        the current one and switch to it when done; searches keep using the current one
+        meanwhile. The current engine's own spec, when it has one, stands for its name."""
+        name = split_spec(spec)[0]
+        if spec == self.folder.engine_name and hasattr(self.engine, "location"):
+            spec = self.engine.location()
         subfolder = self.folder.new_engine_folder(name)
-        target = engine_class(name).create(os.path.join(self.folder.path, subfolder))
+        target = create_engine(spec, os.path.join(self.folder.path, subfolder))
         try:
             keys = list(self.catalog.keys())
             for start in range(0, len(keys), batch_size):
@@ -355,4 +358,4 @@ def remove_unused_engine_folders(folder: IndexFolder) -> None:
     for name in os.listdir(folder.path):
         path = os.path.join(folder.path, name)
         if name != current and _ENGINE_FOLDER.match(name) and os.path.isdir(path):
-            shutil.rmtree(path, ignore_errors=True)
+            discard_engine_folder(path)

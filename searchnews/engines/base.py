@@ -146,12 +146,14 @@ class SearchPage:
 
     `hits` are (key, score) in order (scores are 0 in date orders; ties go to the smaller key);
     `total` counts every match exactly; `facets` maps each requested field to (value, count)
-    pairs, most frequent first, ties by smaller value.
+    pairs, most frequent first, ties by smaller value. `partial` names, with the reason, each
+    part of a distributed index that did not answer (the rest is exactly the other parts').
     """
 
     hits: list[tuple[int, float]]
     total: int
     facets: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    partial: list[str] = field(default_factory=list)
 
 
 class Engine(ABC):

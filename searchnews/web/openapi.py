@@ -106,6 +106,8 @@ def openapi(max_limit: int, max_query: int) -> dict:
                                             "hits": {"type": "array", "items": snippet_hit},
                                             "facets": {"type": ["object", "null"]},
                                             "suggestion": {"type": ["string", "null"]},
+                                            "partial": {"type": "boolean"},
+                                            "partial_reason": {"type": ["string", "null"]},
                                         },
                                     }
                                 }

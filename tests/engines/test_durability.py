@@ -12,6 +12,7 @@ from searchnews import NewsIndex
 from searchnews.engines import engine_class
 
 from .documents import doc
+from .sphinxql_support import SERVER_DURABILITY, sphinxql_cannot
 
 
 def _recording_fsync(monkeypatch) -> list[str]:
@@ -26,7 +27,10 @@ def _recording_fsync(monkeypatch) -> list[str]:
     return synced
 
 
-def test_a_commit_returns_after_the_engine_folder_is_synced(tmp_path, monkeypatch, engine_name):
+def test_a_commit_returns_after_the_engine_folder_is_synced(
+    request, tmp_path, monkeypatch, engine_name
+):
+    sphinxql_cannot(request, engine_name, SERVER_DURABILITY)
     folder = str(tmp_path / "engine")
     engine = engine_class(engine_name).create(folder)
     try:

@@ -9,6 +9,8 @@ import pytest
 
 from searchnews import ArticleNotFoundError, QueryError
 
+from .sphinxql_support import NO_VOCABULARY, sphinxql_cannot
+
 AS_OF = datetime(2024, 7, 20)
 GAS_COPIES = {
     "The Meridian Ledger",
@@ -135,7 +137,8 @@ def test_similar_articles(news):
         news.similar("0000000000000000")
 
 
-def test_did_you_mean(news):
+def test_did_you_mean(request, news, engine_name):
+    sphinxql_cannot(request, engine_name, NO_VOCABULARY)
     results = news.search("ceasfire zelenksy")
     assert results.total == 0
     assert results.suggestion == "ceasefire zelensky"
