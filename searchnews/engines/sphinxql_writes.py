@@ -158,9 +158,14 @@ def set_commit_state(
 
 def _purge(cursor, namespace: int, done: int) -> None:
     """Remove for good the documents deleted by commits every reader has moved past."""
+    _delete_where(cursor, f"ns = {namespace} AND gone <= {done}")
+
+
+def _delete_where(cursor, condition: str) -> None:
+    """Delete the shard's documents that meet `condition`, a chunk at a time."""
     while True:
         cursor.execute(
-            f"SELECT id FROM {SHARD_INDEX} WHERE ns = {namespace} AND gone <= {done}"
+            f"SELECT id FROM {SHARD_INDEX} WHERE {condition}"
             f" LIMIT 0, {PURGE_CHUNK} OPTION max_matches={PURGE_CHUNK}"
         )
         ids = [str(found[0]) for found in cursor.fetchall()]
@@ -201,12 +206,4 @@ def commit_shard(
 def drop_namespace(connection: pymysql.Connection, namespace: int) -> None:
     """Delete every document of a namespace from one shard."""
     with connection.cursor() as cursor:
-        while True:
-            cursor.execute(
-                f"SELECT id FROM {SHARD_INDEX} WHERE ns = {namespace}"
-                f" LIMIT 0, {PURGE_CHUNK} OPTION max_matches={PURGE_CHUNK}"
-            )
-            ids = [str(found[0]) for found in cursor.fetchall()]
-            if not ids:
-                return
-            cursor.execute(f"DELETE FROM {SHARD_INDEX} WHERE id IN ({', '.join(ids)})")
+        _delete_where(cursor, f"ns = {namespace}")
