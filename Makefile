@@ -7,7 +7,7 @@ CORPUS ?= corpus
 PORT ?= 8080
 
 .PHONY: run test lint format bench bench-extract bench-stemming bench-entities bench-web bench-scale \
-	bench-warc bench-readme clean
+	bench-warc bench-scaleout bench-readme clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || \
@@ -63,7 +63,7 @@ format: $(VENV)/.installed-dev
 
 # Benchmarks print Markdown tables and write benchmarks/results/NAME.json (bench-readme puts the
 # tables into README.md from those files); they skip with a message when ../shared/data is absent.
-bench: bench-extract bench-stemming bench-entities bench-web bench-scale bench-warc
+bench: bench-extract bench-stemming bench-entities bench-web bench-scale bench-warc bench-scaleout
 
 bench-extract: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench_extract.py
@@ -89,8 +89,14 @@ bench-scale: $(VENV)/.installed-bench
 bench-warc: $(VENV)/.installed-bench $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_warc.py
 
+# The sphinxql engine on a local cluster beside the tantivy engine (needs searchd; written to
+# docs/scale-out.md by bench-readme). Settings at the top of benchmarks/bench_scaleout.py.
+bench-scaleout: $(VENV)/.installed-bench $(SEARCHD)
+	$(BIN)/python benchmarks/bench_scaleout.py
+
 bench-readme: $(VENV)/.installed
 	$(BIN)/python benchmarks/readme_tables.py --write README.md
+	$(BIN)/python benchmarks/readme_tables.py --write docs/scale-out.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache

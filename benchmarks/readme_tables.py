@@ -28,6 +28,7 @@ MODULES = {
     "web": "bench_web",
     "scale": "bench_scale",
     "warc": "bench_warc",
+    "scaleout": "bench_scaleout",
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -153,6 +154,25 @@ def test_warc(results, tmp_path):
     for key in ("main_mib_at_10", "main_mib_at_100", "total_mib_at_10", "total_mib_at_100"):
         assert memory[key] > 0
     assert (tmp_path / "warc-pages-40.warc.gz").is_file()  # cached for the next run
+
+
+def test_scaleout(results, tmp_path):
+    needs("news-text")
+    if shutil.which("searchd") is None:
+        pytest.skip("no searchd on PATH (make test installs sphinxsearch)")
+    result = run_script("bench_scaleout", results, tmp_path, BENCH_PAGES="120", BENCH_QUERIES="3")
+    figures = result["figures"]
+    assert figures["extraction"]["pages_per_s"] > 0
+    assert set(figures["engines"]) == {"tantivy", "sphinxql"}
+    for record in figures["engines"].values():
+        assert record["articles"] == figures["articles"] > 80
+        assert record["load"]["articles_per_s"] > 0
+        for kind in KINDS:
+            for variant in ("plain", "facets"):
+                timing = record["search"][kind][variant]
+                assert 0 < timing["p50"] <= timing["p95"]
+    assert figures["engines"]["sphinxql"]["cluster_mib"] > 0
+    assert not list((tmp_path / "scaleout-120" / "cluster").glob("*/searchd.pid"))  # stopped
 
 
 def test_readme_tables(results, tmp_path):

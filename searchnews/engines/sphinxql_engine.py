@@ -75,7 +75,9 @@ MAX_NAMESPACE = 2**23 - 1
 MAX_MATCHES = 1000
 DEEPEST = 1_000_000
 IDLE_CONNECTIONS = 16
-FACET_GROUPS = 100_000
+# Groups asked for at first: Sphinx sets aside room for max_matches rows per query (100,000
+# cost 30 ms a query), so a facet starts small and asks again for ten times as many when full.
+FACET_GROUPS = 1000
 MOST_GROUPS = 10_000_000
 SCAN_CHUNK = 10_000
 FIELD_WEIGHTS = {
@@ -135,6 +137,7 @@ class SphinxQLEngine(Engine):
         self._control: pymysql.Connection | None = None  # the writer's to the coordinator
         self._staged: dict[int, EngineDocument | None] = {}
         self._closed = False
+        self._facet_groups: dict[str, int] = {}  # per field: how many groups its counts needed
 
     # -- making and opening --
 
@@ -477,7 +480,7 @@ class SphinxQLEngine(Engine):
         if limit is not None and limit <= 0:
             return []
         extra = [presence(field)] if field in SINGLE_NUMBER_FIELDS else []
-        groups = FACET_GROUPS
+        groups = self._facet_groups.get(field, FACET_GROUPS)
         while True:
             # Every group of every shard is returned (checked), so the merged counts are exact.
             tail = (
@@ -491,6 +494,7 @@ class SphinxQLEngine(Engine):
             if groups >= MOST_GROUPS:
                 raise EngineError(f"Too many values of {field} to count exactly.")
             groups *= 10
+        self._facet_groups[field] = groups  # where the next count of this field starts
         counts = sorted(((int(row[0]), int(row[1])) for row in rows), key=_most_first)
         return counts if limit is None else counts[:limit]
 

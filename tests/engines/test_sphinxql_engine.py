@@ -301,3 +301,16 @@ def test_a_local_cluster_from_the_command_line_and_a_shard_going_down(tmp_path, 
         for name in ("coordinator", "shard-1", "shard-2")
         if (folder / name / "searchd.pid").exists()
     )
+
+
+def test_counts_with_more_values_than_first_asked_for_are_exact(engine, monkeypatch):
+    monkeypatch.setattr(sphinxql_engine, "FACET_GROUPS", 2)
+    engine.upsert([doc(key, "harbour", site=[key % 7 + 1], day=[20240101]) for key in range(1, 30)])
+    engine.commit()
+    engine.refresh()
+    request = SearchRequest(TermNode("body", "harbour"), facets=(("site", None), ("day", None)))
+    expected = sorted(((site, 5 if site == 2 else 4) for site in range(1, 8)), key=lambda c: -c[1])
+    for _ in range(2):  # the second count starts from the size the first needed
+        page = engine.search(request)
+        assert sorted(page.facets["site"], key=lambda c: (-c[1], c[0])) == expected
+        assert page.facets["day"] == [(20240101, 29)]
