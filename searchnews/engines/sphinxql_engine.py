@@ -32,7 +32,8 @@ import os
 import random
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 import pymysql
 
@@ -66,6 +67,7 @@ from .sphinxql_writes import (
     sync_write,
 )
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 ENGINE_FILE = "engine.json"
@@ -133,8 +135,8 @@ class SphinxQLEngine(Engine):
         # come and go with its requests.
         self._idle: list[pymysql.Connection] = []
         self._idle_lock = threading.Lock()
-        self._writers: dict[int, pymysql.Connection] = {}
-        self._control: pymysql.Connection | None = None  # the writer's to the coordinator
+        # The writer's connections: shard number -> connection, None -> the coordinator.
+        self._writers: dict[int | None, pymysql.Connection] = {}
         self._staged: dict[int, EngineDocument | None] = {}
         self._closed = False
         self._facet_groups: dict[str, int] = {}  # per field: how many groups its counts needed
@@ -265,37 +267,62 @@ class SphinxQLEngine(Engine):
         by_shard: dict[int, Changes] = {}
         for key, document in staged.items():
             by_shard.setdefault(shard_of(key, len(self.shards)), []).append((key, document))
-        try:
-            control = self._control = self._control or connect(self.coordinator)
+
+        def begin(control: pymysql.Connection) -> tuple[int, int]:
             started, done = commit_state(control, self.namespace)
-            generation = max(started, done) + 1
-            set_commit_state(control, self.namespace, generation, done)
+            set_commit_state(control, self.namespace, max(started, done) + 1, done)
+            return max(started, done) + 1, done
+
+        try:
+            generation, done = self._write(None, begin)
         except pymysql.MySQLError as exc:
-            close_quietly(self._control)
-            self._control = None
             raise EngineError(
                 f"Could not commit through the coordinator at {self.coordinator}"
                 f" ({exc.args[-1]}): nothing committed is lost; run the same command again."
             ) from exc
         for number, changes in sorted(by_shard.items()):
-            address = self.shards[number]
             try:
-                connection = self._writers.get(number) or connect(address)
-                self._writers[number] = connection
-                commit_shard(connection, self.namespace, changes, generation, done)
+                self._write(
+                    number,
+                    lambda shard, changes=changes: commit_shard(
+                        shard, self.namespace, changes, generation, done
+                    ),
+                )
             except pymysql.MySQLError as exc:
-                close_quietly(self._writers.pop(number, None))
                 raise EngineError(
-                    f"Could not commit to shard {number + 1} at {address} ({exc.args[-1]}):"
-                    " nothing committed is lost; run the same command again once it is back."
+                    f"Could not commit to shard {number + 1} at {self.shards[number]}"
+                    f" ({exc.args[-1]}): nothing committed is lost; run the same command again"
+                    " once it is back."
                 ) from exc
         try:
-            set_commit_state(control, self.namespace, generation, generation)
+            self._write(
+                None,
+                lambda control: set_commit_state(control, self.namespace, generation, generation),
+            )
         except pymysql.MySQLError as exc:
             raise EngineError(
                 f"Could not finish a commit at the coordinator {self.coordinator}"
                 f" ({exc.args[-1]}): run the same command again."
             ) from exc
+
+    def _write(self, number: int | None, step: Callable[[pymysql.Connection], T]) -> T:
+        """`step` on the writer's connection to shard `number` (None: the coordinator). A
+        connection lost on the way gets one more try on a new one: every step of a commit can
+        be repeated and ends the same."""
+        address = self.coordinator if number is None else self.shards[number]
+        for attempt in (1, 2):
+            connection = self._writers.get(number) or connect(address)
+            self._writers[number] = connection
+            try:
+                return step(connection)
+            except pymysql.OperationalError:
+                close_quietly(self._writers.pop(number, None))
+                if attempt == 2:
+                    raise
+            except pymysql.MySQLError:
+                close_quietly(self._writers.pop(number, None))
+                raise
+        raise AssertionError("unreachable")
 
     def rollback(self) -> None:
         """Drop staged changes (nothing reaches a shard before `commit`)."""
@@ -544,14 +571,15 @@ class SphinxQLEngine(Engine):
 
     def drop(self) -> None:
         """Delete every document of this index from the cluster, and its commit record."""
-        try:
-            for number, address in enumerate(self.shards):
-                connection = self._writers.get(number) or connect(address)
-                self._writers[number] = connection
-                drop_namespace(connection, self.namespace)
-            control = self._control = self._control or connect(self.coordinator)
+
+        def forget(control: pymysql.Connection) -> None:
             with control.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {COMMITS_INDEX} WHERE id = {self.namespace}")
+
+        try:
+            for number in range(len(self.shards)):
+                self._write(number, lambda shard: drop_namespace(shard, self.namespace))
+            self._write(None, forget)
         except pymysql.MySQLError as exc:
             raise EngineError(f"Could not delete the index from its cluster: {exc}") from exc
 
@@ -564,8 +592,6 @@ class SphinxQLEngine(Engine):
         self._staged = {}
         for number in list(self._writers):
             close_quietly(self._writers.pop(number))
-        close_quietly(self._control)
-        self._control = None
         with self._idle_lock:
             idle, self._idle = self._idle, []
             self._closed = True

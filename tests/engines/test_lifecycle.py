@@ -231,11 +231,15 @@ def _index_in_background_after_one_story(pages, tmp_path, index_dir, engine_name
     write_page(tmp_path / "first", "a.html", "Early budget story", first, published="2019-01-01")
     with NewsIndex(str(index_dir)) as news:
         news.index([str(tmp_path / "first")], jobs=1, engine=engine_name)
-    return subprocess.Popen(
-        index_command(pages, index_dir, engine_name),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with open(tmp_path / "index-stderr.txt", "w") as errors:
+        return subprocess.Popen(
+            index_command(pages, index_dir, engine_name), stdout=subprocess.DEVNULL, stderr=errors
+        )
+
+
+def _assert_ran_cleanly(run: subprocess.Popen, tmp_path) -> None:
+    """The background run exited 0; otherwise its error output is the failure message."""
+    assert run.wait() == 0, (tmp_path / "index-stderr.txt").read_text()
 
 
 def test_searches_during_commits_are_answered_or_refused_clearly(pages, tmp_path, engine_name):
@@ -255,7 +259,7 @@ def test_searches_during_commits_are_answered_or_refused_clearly(pages, tmp_path
             assert (found.articles - 1) % BATCH == 0 or found.articles == PAGES + 1
             assert sum(value.count for value in found.facets["month"]) == found.articles
             seen.append(found.articles)
-    assert run.wait() == 0
+    _assert_ran_cleanly(run, tmp_path)
     assert seen == sorted(seen)
 
 
@@ -401,7 +405,7 @@ def test_threads_searching_during_commits_get_whole_current_answers(pages, tmp_p
             thread.start()
         for thread in threads:
             thread.join()
-    assert run.wait() == 0
+    _assert_ran_cleanly(run, tmp_path)
     assert not failures, failures[0]
     for counts in seen.values():
         assert counts == sorted(counts) and counts[-1] == PAGES + 1

@@ -111,7 +111,7 @@ def test_a_commit_stopped_between_shards_stays_invisible_until_the_next(engine, 
 
     def second_shard_fails(connection, *args):
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) >= 2:  # the second shard, and the second try at it
             raise pymysql.OperationalError(2013, "Lost connection")
         return real(connection, *args)
 
@@ -127,6 +127,26 @@ def test_a_commit_stopped_between_shards_stays_invisible_until_the_next(engine, 
     engine.upsert([doc(key, "ferry") for key in range(21, 41)])
     engine.delete(range(1, 11))
     engine.commit()
+    assert keys(engine, TermNode("body", "harbour")) == list(range(11, 21))
+    assert keys(engine, TermNode("body", "ferry")) == list(range(21, 41))
+
+
+def test_a_connection_lost_once_during_a_commit_is_made_again(engine, monkeypatch):
+    engine.upsert([doc(key, "harbour") for key in range(1, 21)])
+    engine.commit()
+    real, calls = sphinxql_engine.commit_shard, []
+
+    def lost_after_applying_once(connection, *args):
+        calls.append(1)
+        real(connection, *args)
+        if len(calls) == 1:
+            raise pymysql.OperationalError(2013, "Lost connection")
+
+    monkeypatch.setattr(sphinxql_engine, "commit_shard", lost_after_applying_once)
+    engine.upsert([doc(key, "ferry") for key in range(21, 41)])
+    engine.delete(range(1, 11))
+    engine.commit()
+    assert len(calls) == len(engine.shards) + 1
     assert keys(engine, TermNode("body", "harbour")) == list(range(11, 21))
     assert keys(engine, TermNode("body", "ferry")) == list(range(21, 41))
 
