@@ -372,14 +372,24 @@ class SphinxQLEngine(Engine):
     ) -> tuple[list[tuple], dict[str, str]]:
         """Rows of one SELECT on the coordinator and its SHOW META. Shards that did not answer
         are added to `missing`, or, without it, raise EngineError: a count must be whole."""
+        return self._batch([sql], missing)[0]
+
+    def _batch(
+        self, statements: list[str], missing: list[str] | None = None
+    ) -> list[tuple[list[tuple], dict[str, str]]]:
+        """`_query` for several SELECTs sent together: their answers in order."""
+        text = "; ".join(f"{statement}; SHOW META" for statement in statements)
         for attempt in (1, 2):
             connection = self._borrow()
             try:
                 with connection.cursor() as cursor:
-                    cursor.execute(sql)
-                    rows = list(cursor.fetchall())
-                    cursor.execute("SHOW META")
-                    found = {str(k): str(v) for k, v in cursor.fetchall()}
+                    cursor.execute(text)
+                    results = []
+                    for _statement in statements:
+                        rows = list(cursor.fetchall())
+                        cursor.nextset()
+                        results.append((rows, {str(k): str(v) for k, v in cursor.fetchall()}))
+                        cursor.nextset()
                 self._give_back(connection)
                 break
             except pymysql.OperationalError as exc:
@@ -390,17 +400,18 @@ class SphinxQLEngine(Engine):
                         f"The SphinxQL coordinator at {self.coordinator} failed ({exc.args[-1]})."
                     ) from exc
             except pymysql.MySQLError as exc:
-                self._give_back(connection)
+                close_quietly(connection)  # answers of the rest of the batch may be pending
                 raise EngineError(
                     f"The SphinxQL coordinator at {self.coordinator} refused a search"
                     f" ({exc.args[-1]})."
                 ) from exc
-        absent = self._absent_shards(found.get("warning", ""))
-        if absent and missing is None:
-            raise EngineError(f"Not every shard answered: {'; '.join(absent)}.")
-        if missing is not None:
-            missing += [reason for reason in absent if reason not in missing]
-        return rows, found
+        for _rows, found in results:
+            absent = self._absent_shards(found.get("warning", ""))
+            if absent and missing is None:
+                raise EngineError(f"Not every shard answered: {'; '.join(absent)}.")
+            if missing is not None:
+                missing += [reason for reason in absent if reason not in missing]
+        return results
 
     def _absent_shards(self, warning: str) -> list[str]:
         """Each shard a coordinator's warning says did not answer, named, with the reason."""
@@ -422,14 +433,14 @@ class SphinxQLEngine(Engine):
 
         def domain(name: str) -> tuple[int, int] | None:
             if name not in spans:
-                found = []
-                for function, order in (("LEAST", "ASC"), ("GREATEST", "DESC")):
-                    rows, _meta = self._query(
-                        f"SELECT id, {function}({name}) AS v FROM {DIST_INDEX} WHERE {visible}"
-                        f" AND v > 0 ORDER BY v {order} LIMIT 1",
-                        missing,
-                    )
-                    found += [int(row[1]) for row in rows]
+                statements = [
+                    f"SELECT id, {function}({name}) AS v FROM {DIST_INDEX} WHERE {visible}"
+                    f" AND v > 0 ORDER BY v {order} LIMIT 1"
+                    for function, order in (("LEAST", "ASC"), ("GREATEST", "DESC"))
+                ]
+                found = [
+                    int(row[1]) for rows, _ in self._batch(statements, missing) for row in rows
+                ]
                 spans[name] = (found[0], found[1]) if len(found) == 2 else None
             return spans[name]
 
@@ -486,44 +497,51 @@ class SphinxQLEngine(Engine):
             f" OPTION max_matches={max(MAX_MATCHES, wanted)}, field_weights=({weights}),"
             f" ranker=expr({sql_string(RANKER)})"
         )
-        sql = self._sql(compiled, ["id", "WEIGHT() AS w"], tail)
-        rows, meta = self._query(sql, missing)
+        statements = [self._sql(compiled, ["id", "WEIGHT() AS w"], tail)]
+        counted = [(field, limit) for field, limit in request.facets if limit is None or limit > 0]
+        for field, _limit in counted:
+            statements.append(self._facet_sql(compiled, field, self._groups(field)))
+        (rows, meta), *facet_rows = self._batch(statements, missing)
         total = int(meta.get("total_found", 0))
         mask = (1 << KEY_BITS) - 1
         hits = []
         if request.limit:
             relevance = request.sort == "relevance"
             hits = [(int(row[0]) & mask, float(row[1]) if relevance else 0.0) for row in rows]
-        facets = {
-            field: self._facet(compiled, field, limit, missing) for field, limit in request.facets
-        }
+        facets = {field: [] for field, _limit in request.facets}
+        for (field, limit), (groups, _meta) in zip(counted, facet_rows, strict=True):
+            if len(groups) >= self._groups(field):
+                groups = self._all_groups(compiled, field, missing)
+            counts = sorted(((int(row[0]), int(row[1])) for row in groups), key=_most_first)
+            facets[field] = counts if limit is None else counts[:limit]
         return SearchPage(hits, total, facets, missing)
 
-    def _facet(
-        self, compiled: Compiled, field: str, limit: int | None, missing: list[str]
-    ) -> list[tuple[int, int]]:
+    def _groups(self, field: str) -> int:
+        """How many groups a count of `field` asks for first."""
         if field not in NUMBER_FIELDS:
             raise ValueError(f"{field!r} is not an integer field")
-        if limit is not None and limit <= 0:
-            return []
+        return self._facet_groups.get(field, FACET_GROUPS)
+
+    def _facet_sql(self, compiled: Compiled, field: str, groups: int) -> str:
         extra = [presence(field)] if field in SINGLE_NUMBER_FIELDS else []
-        groups = self._facet_groups.get(field, FACET_GROUPS)
+        tail = (
+            f"GROUP BY {attribute(field)} ORDER BY c DESC LIMIT 0, {groups}"
+            f" OPTION max_matches={groups}"
+        )
+        return self._sql(compiled, ["GROUPBY() AS g", "COUNT(*) AS c"], tail, extra)
+
+    def _all_groups(self, compiled: Compiled, field: str, missing: list[str]) -> list[tuple]:
+        """Every group of `field`, asking for ten times more until an answer is not full:
+        every group of every shard is then returned, so the merged counts are exact."""
+        groups = self._groups(field)
         while True:
-            # Every group of every shard is returned (checked), so the merged counts are exact.
-            tail = (
-                f"GROUP BY {attribute(field)} ORDER BY c DESC LIMIT 0, {groups}"
-                f" OPTION max_matches={groups}"
-            )
-            sql = self._sql(compiled, ["GROUPBY() AS g", "COUNT(*) AS c"], tail, extra)
-            rows, _meta = self._query(sql, missing)
-            if len(rows) < groups:
-                break
             if groups >= MOST_GROUPS:
                 raise EngineError(f"Too many values of {field} to count exactly.")
             groups *= 10
-        self._facet_groups[field] = groups  # where the next count of this field starts
-        counts = sorted(((int(row[0]), int(row[1])) for row in rows), key=_most_first)
-        return counts if limit is None else counts[:limit]
+            rows, _meta = self._query(self._facet_sql(compiled, field, groups), missing)
+            if len(rows) < groups:
+                self._facet_groups[field] = groups  # where the next count of this field starts
+                return rows
 
     def scan(self, query: Node) -> Iterator[int]:
         """Every matching key, in key order here, without scoring."""
