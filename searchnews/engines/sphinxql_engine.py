@@ -499,9 +499,9 @@ class SphinxQLEngine(Engine):
         )
         statements = [self._sql(compiled, ["id", "WEIGHT() AS w"], tail)]
         counted = [(field, limit) for field, limit in request.facets if limit is None or limit > 0]
-        for field, _limit in counted:
-            statements.append(self._facet_sql(compiled, field, self._groups(field)))
-        (rows, meta), *facet_rows = self._batch(statements, missing)
+        for field, limit in counted:
+            statements.append(self._facet_sql(compiled, field, self._groups(field), limit))
+        (rows, meta), *counts = self._batch(statements, missing)
         total = int(meta.get("total_found", 0))
         mask = (1 << KEY_BITS) - 1
         hits = []
@@ -509,37 +509,42 @@ class SphinxQLEngine(Engine):
             relevance = request.sort == "relevance"
             hits = [(int(row[0]) & mask, float(row[1]) if relevance else 0.0) for row in rows]
         facets = {field: [] for field, _limit in request.facets}
-        for (field, limit), (groups, _meta) in zip(counted, facet_rows, strict=True):
-            if len(groups) >= self._groups(field):
-                groups = self._all_groups(compiled, field, missing)
-            counts = sorted(((int(row[0]), int(row[1])) for row in groups), key=_most_first)
-            facets[field] = counts if limit is None else counts[:limit]
+        for (field, limit), (groups, found) in zip(counted, counts, strict=True):
+            if int(found.get("total", 0)) >= self._groups(field):
+                groups = self._all_groups(compiled, field, limit, missing)
+            facets[field] = [(int(row[0]), int(row[1])) for row in groups]
         return SearchPage(hits, total, facets, missing)
 
     def _groups(self, field: str) -> int:
-        """How many groups a count of `field` asks for first."""
+        """How many groups a count of `field` asks every shard for first."""
         if field not in NUMBER_FIELDS:
             raise ValueError(f"{field!r} is not an integer field")
         return self._facet_groups.get(field, FACET_GROUPS)
 
-    def _facet_sql(self, compiled: Compiled, field: str, groups: int) -> str:
+    def _facet_sql(self, compiled: Compiled, field: str, groups: int, limit: int | None) -> str:
+        """The counts of `field`, most first (`limit` of them): each shard keeps up to `groups`
+        groups, and the coordinator merges them all before it cuts."""
         extra = [presence(field)] if field in SINGLE_NUMBER_FIELDS else []
         tail = (
-            f"GROUP BY {attribute(field)} ORDER BY c DESC LIMIT 0, {groups}"
+            f"GROUP BY {attribute(field)} ORDER BY c DESC, g ASC"
+            f" LIMIT 0, {groups if limit is None else min(limit, groups)}"
             f" OPTION max_matches={groups}"
         )
         return self._sql(compiled, ["GROUPBY() AS g", "COUNT(*) AS c"], tail, extra)
 
-    def _all_groups(self, compiled: Compiled, field: str, missing: list[str]) -> list[tuple]:
-        """Every group of `field`, asking for ten times more until an answer is not full:
-        every group of every shard is then returned, so the merged counts are exact."""
+    def _all_groups(
+        self, compiled: Compiled, field: str, limit: int | None, missing: list[str]
+    ) -> list[tuple]:
+        """The counts of `field` when a first answer was full, asking for ten times more
+        groups until the coordinator keeps fewer than it was allowed: no shard then left a
+        group out, so the merged counts are exact."""
         groups = self._groups(field)
         while True:
             if groups >= MOST_GROUPS:
                 raise EngineError(f"Too many values of {field} to count exactly.")
             groups *= 10
-            rows, _meta = self._query(self._facet_sql(compiled, field, groups), missing)
-            if len(rows) < groups:
+            rows, found = self._query(self._facet_sql(compiled, field, groups, limit), missing)
+            if int(found.get("total", 0)) < groups:
                 self._facet_groups[field] = groups  # where the next count of this field starts
                 return rows
 
@@ -638,10 +643,6 @@ def _check_shard(address: str) -> None:
             f" {', '.join(missing)}): make a new cluster (`searchnews cluster up` in a new"
             " folder) and rebuild the index into it."
         )
-
-
-def _most_first(item: tuple[int, int]) -> tuple[int, int]:
-    return (-item[1], item[0])
 
 
 ENGINE = SphinxQLEngine
