@@ -32,6 +32,7 @@ import os
 import random
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
@@ -80,6 +81,8 @@ IDLE_CONNECTIONS = 16
 # Groups asked for at first: Sphinx sets aside room for max_matches rows per query (100,000
 # cost 30 ms a query), so a facet starts small and asks again for ten times as many when full.
 FACET_GROUPS = 1000
+# How long a deleted document stays for readers still on an older commit.
+PURGE_GRACE = 60.0
 MOST_GROUPS = 10_000_000
 SCAN_CHUNK = 10_000
 FIELD_WEIGHTS = {
@@ -138,6 +141,7 @@ class SphinxQLEngine(Engine):
         # The writer's connections: shard number -> connection, None -> the coordinator.
         self._writers: dict[int | None, pymysql.Connection] = {}
         self._staged: dict[int, EngineDocument | None] = {}
+        self._done_at: list[tuple[float, int]] = []  # (monotonic time, commit done then)
         self._closed = False
         self._facet_groups: dict[str, int] = {}  # per field: how many groups its counts needed
 
@@ -275,6 +279,9 @@ class SphinxQLEngine(Engine):
 
         try:
             generation, done = self._write(None, begin)
+            if not self._done_at:
+                self._done_at.append((time.monotonic(), done))
+            purge_through = self._purge_horizon()
         except pymysql.MySQLError as exc:
             raise EngineError(
                 f"Could not commit through the coordinator at {self.coordinator}"
@@ -285,7 +292,7 @@ class SphinxQLEngine(Engine):
                 self._write(
                     number,
                     lambda shard, changes=changes: commit_shard(
-                        shard, self.namespace, changes, generation, done
+                        shard, self.namespace, changes, generation, purge_through
                     ),
                 )
             except pymysql.MySQLError as exc:
@@ -304,6 +311,18 @@ class SphinxQLEngine(Engine):
                 f"Could not finish a commit at the coordinator {self.coordinator}"
                 f" ({exc.args[-1]}): run the same command again."
             ) from exc
+        self._done_at.append((time.monotonic(), generation))
+
+    def _purge_horizon(self) -> int:
+        """The last commit done at least PURGE_GRACE seconds ago, as far as this writer saw:
+        documents deleted up to it can go for good, since a reader pins a commit for one
+        search. (A commit done before this writer started counts from when it first looked.)"""
+        cutoff = time.monotonic() - PURGE_GRACE
+        old = [generation for at, generation in self._done_at if at <= cutoff]
+        if not old:
+            return 0
+        self._done_at = [(cutoff, old[-1])] + [(at, g) for at, g in self._done_at if at > cutoff]
+        return old[-1]
 
     def _write(self, number: int | None, step: Callable[[pymysql.Connection], T]) -> T:
         """`step` on the writer's connection to shard `number` (None: the coordinator). A
@@ -499,8 +518,9 @@ class SphinxQLEngine(Engine):
         )
         statements = [self._sql(compiled, ["id", "WEIGHT() AS w"], tail)]
         counted = [(field, limit) for field, limit in request.facets if limit is None or limit > 0]
-        for field, limit in counted:
-            statements.append(self._facet_sql(compiled, field, self._groups(field), limit))
+        asked = [self._groups(field) for field, _limit in counted]  # others may grow it meanwhile
+        for (field, limit), groups in zip(counted, asked, strict=True):
+            statements.append(self._facet_sql(compiled, field, groups, limit))
         (rows, meta), *counts = self._batch(statements, missing)
         total = int(meta.get("total_found", 0))
         mask = (1 << KEY_BITS) - 1
@@ -509,9 +529,9 @@ class SphinxQLEngine(Engine):
             relevance = request.sort == "relevance"
             hits = [(int(row[0]) & mask, float(row[1]) if relevance else 0.0) for row in rows]
         facets = {field: [] for field, _limit in request.facets}
-        for (field, limit), (groups, found) in zip(counted, counts, strict=True):
-            if int(found.get("total", 0)) >= self._groups(field):
-                groups = self._all_groups(compiled, field, limit, missing)
+        for (field, limit), size, (groups, found) in zip(counted, asked, counts, strict=True):
+            if _full(found, size):
+                groups = self._all_groups(compiled, field, size, limit, missing)
             facets[field] = [(int(row[0]), int(row[1])) for row in groups]
         return SearchPage(hits, total, facets, missing)
 
@@ -533,18 +553,17 @@ class SphinxQLEngine(Engine):
         return self._sql(compiled, ["GROUPBY() AS g", "COUNT(*) AS c"], tail, extra)
 
     def _all_groups(
-        self, compiled: Compiled, field: str, limit: int | None, missing: list[str]
+        self, compiled: Compiled, field: str, groups: int, limit: int | None, missing: list[str]
     ) -> list[tuple]:
-        """The counts of `field` when a first answer was full, asking for ten times more
-        groups until the coordinator keeps fewer than it was allowed: no shard then left a
-        group out, so the merged counts are exact."""
-        groups = self._groups(field)
+        """The counts of `field` when an answer with room for `groups` was full, asking for ten
+        times more until the groups found are fewer than the room: no shard then left one out,
+        so the merged counts are exact."""
         while True:
             if groups >= MOST_GROUPS:
                 raise EngineError(f"Too many values of {field} to count exactly.")
             groups *= 10
             rows, found = self._query(self._facet_sql(compiled, field, groups, limit), missing)
-            if int(found.get("total", 0)) < groups:
+            if not _full(found, groups):
                 self._facet_groups[field] = groups  # where the next count of this field starts
                 return rows
 
@@ -593,16 +612,18 @@ class SphinxQLEngine(Engine):
         )
 
     def drop(self) -> None:
-        """Delete every document of this index from the cluster, and its commit record."""
+        """Delete this index's commit record, then every document of it from the cluster."""
 
         def forget(control: pymysql.Connection) -> None:
             with control.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {COMMITS_INDEX} WHERE id = {self.namespace}")
 
         try:
+            # The record first: a reader that refreshes from now on is told the index was
+            # replaced, instead of reading it half deleted.
+            self._write(None, forget)
             for number in range(len(self.shards)):
                 self._write(number, lambda shard: drop_namespace(shard, self.namespace))
-            self._write(None, forget)
         except pymysql.MySQLError as exc:
             raise EngineError(f"Could not delete the index from its cluster: {exc}") from exc
 
@@ -643,6 +664,14 @@ def _check_shard(address: str) -> None:
             f" {', '.join(missing)}): make a new cluster (`searchnews cluster up` in a new"
             " folder) and rebuild the index into it."
         )
+
+
+def _full(meta: dict[str, str], groups: int) -> bool:
+    """Whether a count with room for `groups` groups per shard may have left some out. For a
+    GROUP BY, `total_found` is the groups found before the LIMIT (at least that many when a
+    shard ran out of room), on Sphinx 2.2 and Manticore alike; `total` is not: Manticore
+    counts the rows it sent."""
+    return int(meta.get("total_found", 0)) >= groups
 
 
 ENGINE = SphinxQLEngine

@@ -9,11 +9,13 @@ shard in one transaction, fsync'd by the server's binlog: `binlog_flush = 1`), t
 `done = N`. A reader pins `done` when it refreshes and reads only documents with `gen <= done <
 gone`: a commit is invisible until every shard has it, and one stopped half-way stays
 invisible until the next commit (which applies its changes again: writes are idempotent by
-key, and the catalog re-applies what it had pending). Documents deleted by a commit that is
-done are removed for good at the start of the next commit.
+key, and the catalog re-applies what it had pending). Documents deleted by a commit done a
+minute before are removed for good at the start of a later commit: a reader pins a commit for
+one search, so none still needs them.
 
-One thing is not whole: a document written again under the same key (a copy group changing)
-is replaced on its shard at once, so between the shard's commit and `done` readers miss it.
+One thing is not whole: a document written again under the same key (a page that changed, or
+a batch applied again after a stop) is replaced on its shard at once, so between the shard's
+commit and `done` readers on the older commit miss it.
 """
 
 from __future__ import annotations
@@ -160,9 +162,10 @@ def set_commit_state(
         )
 
 
-def _purge(cursor, namespace: int, done: int) -> None:
-    """Remove for good the documents deleted by commits every reader has moved past."""
-    _delete_where(cursor, f"ns = {namespace} AND gone <= {done}")
+def _purge(cursor, namespace: int, through: int) -> None:
+    """Remove for good the documents deleted by commits up to `through`."""
+    if through > 0:
+        _delete_where(cursor, f"ns = {namespace} AND gone <= {through}")
 
 
 def _delete_where(cursor, condition: str) -> None:
@@ -181,9 +184,14 @@ def _delete_where(cursor, condition: str) -> None:
 
 
 def commit_shard(
-    connection: pymysql.Connection, namespace: int, changes: Changes, generation: int, done: int
+    connection: pymysql.Connection,
+    namespace: int,
+    changes: Changes,
+    generation: int,
+    purge_through: int,
 ) -> None:
-    """Apply one shard's changes as commit `generation` (raises pymysql errors)."""
+    """Apply one shard's changes as commit `generation`, first removing for good the documents
+    deleted by commits up to `purge_through` (raises pymysql errors)."""
     deleted = [sphinx_id(namespace, key) for key, doc in changes if doc is None]
     rows = [row(namespace, doc, generation) for _key, doc in changes if doc is not None]
     head = f"REPLACE INTO {SHARD_INDEX} ({', '.join(COLUMNS)}) VALUES "
@@ -197,7 +205,7 @@ def commit_shard(
     if batch:
         statements.append(head + ", ".join(batch))
     with connection.cursor() as cursor:
-        _purge(cursor, namespace, done)
+        _purge(cursor, namespace, purge_through)
         for start in range(0, len(deleted), DELETE_CHUNK):
             ids = ", ".join(map(str, deleted[start : start + DELETE_CHUNK]))
             cursor.execute(f"UPDATE {SHARD_INDEX} SET gone = {generation} WHERE id IN ({ids})")

@@ -323,6 +323,48 @@ def test_a_local_cluster_from_the_command_line_and_a_shard_going_down(tmp_path, 
     )
 
 
+def test_a_count_cut_to_its_top_values_is_exact_when_a_shard_ran_out_of_room(engine, monkeypatch):
+    """Shard A holds sites 1 and 2 three times each and site 9 once; shard B holds site 9 five
+    times. With room for two groups per shard, A drops site 9: its count must be 6, not 5."""
+    monkeypatch.setattr(sphinxql_engine, "FACET_GROUPS", 2)
+    keys_on = {0: [], 1: []}
+    key = 0
+    while len(keys_on[0]) < 7 or len(keys_on[1]) < 5:
+        key += 1
+        keys_on[shard_of(key, len(engine.shards))].append(key)
+    sites_a = [1, 1, 1, 2, 2, 2, 9]
+    documents = [
+        doc(k, "harbour", site=[site]) for k, site in zip(keys_on[0][:7], sites_a, strict=True)
+    ]
+    documents += [doc(k, "harbour", site=[9]) for k in keys_on[1][:5]]
+    engine.upsert(documents)
+    engine.commit()
+    engine.refresh()
+    request = SearchRequest(TermNode("body", "harbour"), facets=(("site", 1),))
+    assert engine.search(request).facets["site"] == [(9, 6)]
+
+
+def test_a_deleted_document_stays_for_a_reader_on_an_older_commit(engine, monkeypatch):
+    engine.upsert([doc(key, "harbour") for key in range(1, 5)])
+    engine.commit()
+    engine.refresh()  # this reader stays on the first commit
+    other = SphinxQLEngine.open(engine.folder)
+    try:
+        other.delete([1, 2])
+        other.commit()
+        other.upsert([doc(9, "ferry")])
+        other.commit()  # within the grace: the deleted two are kept for older readers
+        assert keys(other, TermNode("body", "harbour")) == [3, 4]
+        page = engine.search(SearchRequest(TermNode("body", "harbour"), limit=10))
+        assert sorted(key for key, _score in page.hits) == [1, 2, 3, 4]
+        monkeypatch.setattr(sphinxql_engine, "PURGE_GRACE", 0.0)
+        other.upsert([doc(key, "ferry") for key in range(10, 30)])  # on every shard
+        other.commit()  # past the grace: gone for good
+        assert all(key not in shard_keys(other, n) for n in (0, 1) for key in (1, 2))
+    finally:
+        other.close()
+
+
 def test_counts_with_more_values_than_first_asked_for_are_exact(engine, monkeypatch):
     monkeypatch.setattr(sphinxql_engine, "FACET_GROUPS", 2)
     engine.upsert([doc(key, "harbour", site=[key % 7 + 1], day=[20240101]) for key in range(1, 30)])
