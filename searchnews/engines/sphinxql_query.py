@@ -45,10 +45,15 @@ COND_ALIAS = "matches"
 # Sphinx cuts words at 42 bytes, so that two long words alike in their first 42 bytes would be
 # one. A token of more than MAX_TOKEN_BYTES is indexed and searched as its first KEPT_BYTES, a
 # middle dot (never part of a token) and a hash of the whole: still unique, and still found by
-# a prefix of at most KEPT_BYTES bytes.
+# a prefix of at most KEPT_BYTES bytes. A token holding a character the charset_table splits
+# at (a few fold to upper-case ASCII or punctuation: mathematical bold letters, "⑴") is kept
+# whole the same way, with those characters left out of the part before the dot.
 MAX_TOKEN_BYTES = 40
 KEPT_BYTES = 21
+_SPLIT_AT = r"[^\s0-9a-z_\u0080-\U0002ffff]"
+_UNSAFE = re.compile(_SPLIT_AT)
 _LONG_CANDIDATE = re.compile(r"\S{11,}")
+_SPECIAL_TOKEN = re.compile(rf"\S{{11,}}|\S*{_SPLIT_AT}\S*")
 MAX_ENUMERATED = 20_000
 # The characters of Sphinx's extended query syntax, escaped with a backslash in a token.
 _SPECIAL = frozenset('\\()|-!@~"&/^$=<*[]')
@@ -58,17 +63,21 @@ Domain = Callable[[str], "tuple[int, int] | None"]
 
 
 def sphinx_token(token: str) -> str:
-    """The word Sphinx indexes for a token (itself, unless it is too long for Sphinx)."""
+    """The word Sphinx indexes for a token: itself, unless it is too long for Sphinx or holds
+    a character Sphinx would split it at."""
     encoded = token.encode("utf-8")
-    if len(encoded) <= MAX_TOKEN_BYTES:
+    unsafe = _UNSAFE.search(token) is not None
+    if len(encoded) <= MAX_TOKEN_BYTES and not unsafe:
         return token
-    kept = encoded[:KEPT_BYTES].decode("utf-8", "ignore")
+    kept = _UNSAFE.sub("", token).encode("utf-8")[:KEPT_BYTES].decode("utf-8", "ignore")
     return f"{kept}\u00b7{hashlib.blake2b(encoded, digest_size=8).hexdigest()}"
 
 
 def sphinx_text(text: str) -> str:
     """Analysed text with every token as Sphinx indexes it."""
-    return _LONG_CANDIDATE.sub(lambda match: sphinx_token(match.group()), text)
+    # Looking for tokens Sphinx would split costs four times more: only where there is one.
+    candidates = _LONG_CANDIDATE if _UNSAFE.search(text) is None else _SPECIAL_TOKEN
+    return candidates.sub(lambda match: sphinx_token(match.group()), text)
 
 
 def escape_token(token: str) -> str:

@@ -376,3 +376,15 @@ def test_counts_with_more_values_than_first_asked_for_are_exact(engine, monkeypa
         page = engine.search(request)
         assert sorted(page.facets["site"], key=lambda c: (-c[1], c[0])) == expected
         assert page.facets["day"] == [(20240101, 29)]
+
+
+def test_tokens_with_characters_sphinx_splits_at_are_found_whole(engine):
+    # Folding makes these of mathematical bold letters and of "⑴": Sphinx's charset would cut
+    # them into "ello" and "1".
+    engine.upsert([raw(1, "Hello world"), raw(2, "ello (1) world"), raw(3, "1 ello")])
+    engine.commit()
+    assert keys(engine, TermNode("body", "Hello")) == [1]
+    assert keys(engine, TermNode("body", "ello")) == [2, 3]
+    assert keys(engine, TermNode("body", "(1)")) == [2]
+    assert keys(engine, TermNode("body", "1")) == [3]
+    assert keys(engine, PhraseNode("body", ("ello", "(1)", "world"))) == [2]

@@ -84,7 +84,9 @@ def test_what_cannot_be_said_in_sphinxql_is_refused():
 
 
 def test_tokens_and_strings_are_escaped():
-    assert escape_token("a-b") == "a\\-b"
+    # A token of characters Sphinx splits at is kept whole, so no query syntax is left in it.
+    assert escape_token("a-b") == sphinx_token("a-b") != sphinx_token("ab")
+    assert sphinx_token("a-b").startswith("ab\u00b7") and sphinx_token("ab") == "ab"
     assert sql_string("it's \\ here") == "'it\\'s \\\\ here'"
     long = "x" * 60
     assert len(sphinx_token(long).encode()) <= MAX_TOKEN_BYTES
