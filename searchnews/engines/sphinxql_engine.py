@@ -274,8 +274,9 @@ class SphinxQLEngine(Engine):
 
         def begin(control: pymysql.Connection) -> tuple[int, int]:
             started, done = commit_state(control, self.namespace)
-            set_commit_state(control, self.namespace, max(started, done) + 1, done)
-            return max(started, done) + 1, done
+            generation = max(started, done) + 1
+            set_commit_state(control, self.namespace, generation, done)
+            return generation, done
 
         try:
             generation, done = self._write(None, begin)

@@ -55,8 +55,6 @@ _UNSAFE = re.compile(_SPLIT_AT)
 _LONG_CANDIDATE = re.compile(r"\S{11,}")
 _SPECIAL_TOKEN = re.compile(rf"\S{{11,}}|\S*{_SPLIT_AT}\S*")
 MAX_ENUMERATED = 20_000
-# The characters of Sphinx's extended query syntax, escaped with a backslash in a token.
-_SPECIAL = frozenset('\\()|-!@~"&/^$=<*[]')
 
 # (lowest, highest) value of a many-valued field in the index, None when none holds one.
 Domain = Callable[[str], "tuple[int, int] | None"]
@@ -81,8 +79,9 @@ def sphinx_text(text: str) -> str:
 
 
 def escape_token(token: str) -> str:
-    """A token as a literal word of Sphinx's query syntax."""
-    return "".join(f"\\{c}" if c in _SPECIAL else c for c in sphinx_token(token))
+    """A token as a literal word of Sphinx's query syntax: the characters of that syntax are
+    all ones Sphinx splits at, so `sphinx_token` has already left them out."""
+    return sphinx_token(token)
 
 
 def sql_string(text: str) -> str:
